@@ -1,0 +1,2 @@
+export * from "./access/roleGroups.ts";
+export * from "./errors.ts";

@@ -1,0 +1,7 @@
+// Every route module of the API, in one list (the server and the tests register the same set).
+
+import type { RouteModule } from "./app.ts";
+import { authRoutes } from "./auth.ts";
+import { healthRoutes } from "./health.ts";
+
+export const ROUTE_MODULES: RouteModule[] = [healthRoutes, authRoutes];

@@ -1,0 +1,10 @@
+// Background jobs started with the server. Each may return a function that stops it.
+
+import type { Services } from "../context.ts";
+
+export type BackgroundJob = (
+  services: Services,
+  opts: { scheduled: boolean },
+) => Promise<(() => Promise<void> | void) | undefined>;
+
+export const BACKGROUND_JOBS: BackgroundJob[] = [];
