@@ -1,2 +1,3 @@
 export * from "./access/roleGroups.ts";
 export * from "./errors.ts";
+export * from "./time/iso.ts";
