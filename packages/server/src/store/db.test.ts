@@ -21,11 +21,21 @@ describe(`storage (${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"})`, () =
         [3, null, "2019-04-23T15:18:02.467504+05:30", [1, 2], 0],
       ],
     );
-    const { rows } = await db.query<{ id: number; label: string | null; at: string | null; doc: unknown; n: number | null }>(
-      "SELECT id, label, at, doc, n FROM t ORDER BY id",
-    );
+    const { rows } = await db.query<{
+      id: number;
+      label: string | null;
+      at: string | null;
+      doc: unknown;
+      n: number | null;
+    }>("SELECT id, label, at, doc, n FROM t ORDER BY id");
     expect(rows).toEqual([
-      { id: 1, label: 'say "hi",\nthen go', at: "2019-04-23 09:48:02.467504+00", doc: { a: 1, b: "x,y" }, n: 9007199254740991 },
+      {
+        id: 1,
+        label: 'say "hi",\nthen go',
+        at: "2019-04-23 09:48:02.467504+00",
+        doc: { a: 1, b: "x,y" },
+        n: 9007199254740991,
+      },
       { id: 2, label: "", at: null, doc: null, n: null },
       { id: 3, label: null, at: "2019-04-23 09:48:02.467504+00", doc: [1, 2], n: 0 },
     ]);
