@@ -1,6 +1,7 @@
 // Opening OpenIRM's state: database, migrations, the tenant and the first administrator.
 
 import { randomBytes, randomUUID } from "node:crypto";
+import { DEFAULT_TENANT_SETTINGS, readTenantSettings } from "@openirm/domain";
 import type { Logger } from "pino";
 import { createAccount } from "./commands/accounts.ts";
 import type { Config } from "./config.ts";
@@ -20,15 +21,6 @@ export interface OpenedServices {
   firstStart: FirstStart | undefined;
 }
 
-export const DEFAULT_SETTINGS = {
-  /** Days after the triggering event during which a user is scored (1–30). */
-  activationWindowDays: 30,
-  /** Days before the triggering event whose activity is scored (0–90). */
-  pastActivityDays: 90,
-  /** Show real names to roles entitled to identities (false: everyone sees aliases). */
-  showNamesToEntitledRoles: true,
-};
-
 export async function openServices(
   config: Config,
   log: Logger,
@@ -45,7 +37,7 @@ export async function openServices(
     tenant = {
       id: randomUUID(),
       name: "Default organisation",
-      settings: { ...DEFAULT_SETTINGS },
+      settings: { ...DEFAULT_TENANT_SETTINGS },
       pseudonym_key: randomBytes(32).toString("base64"),
       token_key: randomBytes(48).toString("base64"),
     };
@@ -55,7 +47,7 @@ export async function openServices(
     );
     firstStart = { tenantId: tenant.id, adminUsername: "admin" };
   }
-  tenant.settings = { ...DEFAULT_SETTINGS, ...tenant.settings };
+  tenant.settings = { ...readTenantSettings(tenant.settings) };
   const services: Services = { db: database, clock, log, config, tenant, hooks: { afterSignalsStored: [] } };
   const admins = await database.query("SELECT 1 FROM accounts LIMIT 1");
   if (admins.rows.length === 0) {

@@ -1,0 +1,140 @@
+// Alerts: the queue (filtered, paged, newest first) and one alert with its evidence and history.
+
+import { notFound } from "@openirm/domain";
+import type { Ctx } from "../context.ts";
+import type { SqlParam } from "../store/db.ts";
+import { isUuid } from "./indicators.ts";
+import type { Explanation } from "./scoring.ts";
+
+export interface AlertFilters {
+  statuses?: string[] | undefined;
+  severities?: string[] | undefined;
+  policyId?: string | undefined;
+  /** ISO 8601 UTC instant, inclusive (a date filter gives its 00:00 UTC). */
+  detectedFrom?: string | undefined;
+  /** ISO 8601 UTC instant, exclusive. */
+  detectedTo?: string | undefined;
+  page: number;
+  pageSize: number;
+}
+
+export interface AlertListRow {
+  id: string;
+  policy_id: string;
+  policy_name: string;
+  user_id: string;
+  upn: string;
+  display_name: string | null;
+  status: string;
+  severity: string;
+  score: number;
+  version: number;
+  time_detected: string;
+  updated_at: string;
+}
+
+export interface AlertSignalRow {
+  id: number;
+  occurred_at: string;
+  source_value: string | null;
+  attributes: Record<string, unknown>;
+  day: string;
+}
+
+export interface AlertDetail {
+  alert: AlertListRow & { explanation: Explanation };
+  versions: { version: number; severity: string; score: number; created_at: string; insight_count: number }[];
+  /** Signals behind each insight (by insight id), with the connector's user column for pseudonymisation. */
+  signals: Map<string, { rows: AlertSignalRow[]; total: number; userColumn: string | null }>;
+}
+
+/** Signals returned per insight; the total is always given. */
+export const SIGNALS_PER_INSIGHT = 100;
+
+const SELECT_ALERTS = `
+  SELECT a.id, a.policy_id, p.name AS policy_name, a.user_id, u.upn, u.display_name, a.status, a.severity,
+         a.score, a.version, a.time_detected, a.updated_at
+    FROM alerts a
+    JOIN policies p ON p.id = a.policy_id
+    JOIN directory_users u ON u.id = a.user_id`;
+
+export async function listAlerts(ctx: Ctx, filters: AlertFilters): Promise<{ rows: AlertListRow[]; total: number }> {
+  const where: string[] = [];
+  const params: SqlParam[] = [];
+  const add = (sql: string, value: SqlParam) => {
+    params.push(value);
+    where.push(sql.replace("?", `$${params.length}`));
+  };
+  if (filters.statuses?.length) add("a.status = ANY(?::text[])", filters.statuses);
+  if (filters.severities?.length) add("a.severity = ANY(?::text[])", filters.severities);
+  if (filters.policyId) add("a.policy_id = ?", filters.policyId);
+  if (filters.detectedFrom) add("a.time_detected >= ?::timestamptz", filters.detectedFrom);
+  if (filters.detectedTo) add("a.time_detected < ?::timestamptz", filters.detectedTo);
+  const clause = where.length ? ` WHERE ${where.join(" AND ")}` : "";
+  const total = (await ctx.db.query<{ n: number }>(`SELECT count(*) AS n FROM alerts a${clause}`, params)).rows[0]?.n;
+  const { rows } = await ctx.db.query<AlertListRow>(
+    `${SELECT_ALERTS}${clause} ORDER BY a.time_detected DESC, a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, filters.pageSize, (filters.page - 1) * filters.pageSize],
+  );
+  return { rows, total: Number(total ?? 0) };
+}
+
+export async function getAlertDetail(ctx: Ctx, id: string): Promise<AlertDetail> {
+  const alert = isUuid(id)
+    ? (
+        await ctx.db.query<AlertListRow & { explanation: Explanation }>(
+          `${SELECT_ALERTS.replace("a.updated_at", "a.updated_at, a.explanation")} WHERE a.id = $1`,
+          [id],
+        )
+      ).rows[0]
+    : undefined;
+  if (!alert) throw notFound("Alert", id);
+  const versions = (
+    await ctx.db.query<AlertDetail["versions"][number]>(
+      `SELECT version, severity, score, created_at,
+              COALESCE(jsonb_array_length(explanation -> 'insights'), 0) AS insight_count
+         FROM alert_versions WHERE alert_id = $1 ORDER BY version DESC`,
+      [id],
+    )
+  ).rows;
+
+  const insights = alert.explanation?.insights ?? [];
+  const byIndicator = new Map<string, typeof insights>();
+  for (const insight of insights) {
+    const list = byIndicator.get(insight.indicatorId) ?? [];
+    list.push(insight);
+    byIndicator.set(insight.indicatorId, list);
+  }
+  const signals: AlertDetail["signals"] = new Map();
+  for (const [indicatorId, list] of byIndicator) {
+    const indicator = (
+      await ctx.db.query<{ connector_id: string; source_value: string | null; user_column: string | null }>(
+        `SELECT i.connector_id, i.source_value, c.config ->> 'userColumn' AS user_column
+           FROM indicators i JOIN connectors c ON c.id = i.connector_id WHERE i.id = $1`,
+        [indicatorId],
+      )
+    ).rows[0];
+    if (!indicator) continue;
+    const { rows } = await ctx.db.query<AlertSignalRow & { rn: number; total: number }>(
+      `SELECT * FROM (
+         SELECT id, occurred_at, source_value, attributes,
+                to_char((occurred_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day,
+                row_number() OVER (PARTITION BY (occurred_at AT TIME ZONE 'UTC')::date ORDER BY occurred_at, id) AS rn,
+                count(*) OVER (PARTITION BY (occurred_at AT TIME ZONE 'UTC')::date) AS total
+           FROM signals
+          WHERE kind = 'indicator' AND user_id = $1 AND connector_id = $2 AND source_value IS NOT DISTINCT FROM $3::text
+            AND (occurred_at AT TIME ZONE 'UTC')::date = ANY($4::date[])
+       ) s WHERE rn <= $5 ORDER BY occurred_at, id`,
+      [alert.user_id, indicator.connector_id, indicator.source_value, list.map((i) => i.day), SIGNALS_PER_INSIGHT],
+    );
+    for (const insight of list) {
+      const dayRows = rows.filter((r) => r.day === insight.day);
+      signals.set(insight.id, {
+        rows: dayRows,
+        total: Number(dayRows[0]?.total ?? 0),
+        userColumn: indicator.user_column,
+      });
+    }
+  }
+  return { alert, versions, signals };
+}

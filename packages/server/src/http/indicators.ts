@@ -1,0 +1,31 @@
+// Custom indicators: create, list, read.
+
+import { z } from "zod";
+import { createIndicator, getIndicator, listIndicators } from "../commands/indicators.ts";
+import { presentIndicator } from "../presenters/indicators.ts";
+import type { RouteModule } from "./app.ts";
+
+const CreateIndicatorBody = z.object({
+  name: z.string(),
+  description: z.string().nullish(),
+  connectorId: z.string(),
+  sourceValue: z.string().nullish(),
+  valueColumn: z.string().nullish(),
+});
+
+export const indicatorRoutes: RouteModule = (app) => {
+  app.post("/api/indicators", { config: { permission: "indicators.manage" } }, async (request, reply) => {
+    const body = CreateIndicatorBody.parse(request.body);
+    return reply.status(201).send(presentIndicator(await createIndicator(request.ctx, body)));
+  });
+
+  app.get("/api/indicators", { config: { permission: "indicators.read" } }, async (request) => {
+    return { items: (await listIndicators(request.ctx)).map(presentIndicator) };
+  });
+
+  app.get<{ Params: { id: string } }>(
+    "/api/indicators/:id",
+    { config: { permission: "indicators.read" } },
+    async (request) => presentIndicator(await getIndicator(request.ctx, request.params.id)),
+  );
+};
