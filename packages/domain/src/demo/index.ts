@@ -1,0 +1,4 @@
+// The demo organisation generator (seeded, deterministic) and its random source.
+
+export * from "./org.ts";
+export { mixSeed, mulberry32 } from "./random.ts";
