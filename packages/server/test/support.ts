@@ -1,6 +1,7 @@
 // Test support: a real server on a fresh in-memory PGlite (or DATABASE_URL's PostgreSQL, reset first),
 // with a pinned clock when a test asks for one.
 
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,4 +76,77 @@ export async function startTestServer(opts: StartOptions & { listen?: boolean } 
     return { statusCode: res.statusCode, json: () => res.json(), body: res.body, headers: res.headers };
   };
   return Object.assign(server, { adminToken, request });
+}
+
+/** Creates a console account with these role groups and signs it in; returns its bearer token. */
+export async function signInAs(server: TestServer, username: string, roleGroups: string[]): Promise<string> {
+  const password = `${username}-password`;
+  const created = await server.request({
+    method: "POST",
+    url: "/api/accounts",
+    payload: { username, password, roleGroups },
+  });
+  if (created.statusCode !== 201) throw new Error(`creating ${username}: ${created.body}`);
+  const login = await server.request({
+    method: "POST",
+    url: "/api/auth/login",
+    payload: { username, password },
+    token: null,
+  });
+  return login.json().token as string;
+}
+
+/** Inserts a connector row directly (with the app registration it needs); returns its id. */
+export async function insertConnector(
+  db: Db,
+  opts: { name: string; type?: "indicators" | "hr"; config: Record<string, unknown> },
+): Promise<string> {
+  const appId = randomUUID();
+  await db.query(
+    "INSERT INTO app_registrations (id, client_id, name, secret_hash) VALUES ($1, $2, $3, 'scrypt$test') ",
+    [randomUUID(), appId, `${opts.name} app`],
+  );
+  const id = randomUUID();
+  await db.query(
+    "INSERT INTO connectors (id, type, name, app_client_id, job_id, config) VALUES ($1, $2, $3, $4, $5, $6)",
+    [id, opts.type ?? "indicators", opts.name, appId, randomUUID(), opts.config],
+  );
+  return id;
+}
+
+/** Inserts a monitored user (UPN stored lower-case); returns its id. */
+export async function insertDirectoryUser(db: Db, upn: string, displayName?: string): Promise<string> {
+  const id = randomUUID();
+  await db.query("INSERT INTO directory_users (id, upn, display_name) VALUES ($1, $2, $3)", [
+    id,
+    upn.toLowerCase(),
+    displayName ?? null,
+  ]);
+  return id;
+}
+
+export interface TestSignal {
+  connectorId: string;
+  userId: string;
+  occurredAt: string;
+  kind?: string;
+  sourceValue?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+/** Bulk-inserts signals (COPY), as an upload would store them. */
+export async function insertSignals(db: Db, signals: readonly TestSignal[]): Promise<void> {
+  await db.copyRows(
+    "signals",
+    ["connector_id", "user_id", "occurred_at", "kind", "source_value", "attributes", "dedupe_key"],
+    signals.map((s) => [
+      s.connectorId,
+      s.userId,
+      s.occurredAt,
+      s.kind ?? "indicator",
+      s.sourceValue ?? null,
+      s.attributes ?? {},
+      randomUUID(),
+    ]),
+  );
 }

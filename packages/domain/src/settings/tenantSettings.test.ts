@@ -18,7 +18,11 @@ describe("tenant settings", () => {
       privacy: { showNamesToEntitledRoles: true },
     });
     expect(
-      readTenantSettings({ activationWindowDays: 99, pastActivityDays: 0, privacy: { showNamesToEntitledRoles: false } }),
+      readTenantSettings({
+        activationWindowDays: 99,
+        pastActivityDays: 0,
+        privacy: { showNamesToEntitledRoles: false },
+      }),
     ).toEqual({ activationWindowDays: 30, pastActivityDays: 0, privacy: { showNamesToEntitledRoles: false } });
     expect(readTenantSettings({ privacy: { showNamesToEntitledRoles: "yes" } }).privacy).toEqual({
       showNamesToEntitledRoles: true,

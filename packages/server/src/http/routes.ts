@@ -1,8 +1,24 @@
 // Every route module of the API, in one list (the server and the tests register the same set).
 
+import { alertRoutes } from "./alerts.ts";
 import type { RouteModule } from "./app.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
+import { connectorRoutes } from "./connectors.ts";
 import { healthRoutes } from "./health.ts";
+import { indicatorRoutes } from "./indicators.ts";
+import { policyRoutes } from "./policies.ts";
+import { settingsRoutes } from "./settings.ts";
+import { signalRoutes } from "./signals.ts";
 
-export const ROUTE_MODULES: RouteModule[] = [healthRoutes, authRoutes, auditRoutes];
+export const ROUTE_MODULES: RouteModule[] = [
+  healthRoutes,
+  authRoutes,
+  auditRoutes,
+  indicatorRoutes,
+  policyRoutes,
+  settingsRoutes,
+  alertRoutes,
+  connectorRoutes,
+  signalRoutes,
+];

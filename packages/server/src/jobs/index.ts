@@ -1,10 +1,12 @@
 // Background jobs started with the server. Each may return a function that stops it.
 
 import type { Services } from "../context.ts";
+import { resumeRuns } from "../ingestion/resumeRuns.ts";
+import { scoringJob } from "./scoring.ts";
 
 export type BackgroundJob = (
   services: Services,
   opts: { scheduled: boolean },
 ) => Promise<(() => Promise<void> | void) | undefined>;
 
-export const BACKGROUND_JOBS: BackgroundJob[] = [];
+export const BACKGROUND_JOBS: BackgroundJob[] = [scoringJob, resumeRuns];
