@@ -1,6 +1,9 @@
 // Printing results: aligned text tables for people, JSON (--json) for scripts.
 
+import type { Command } from "commander";
+import { connectSignedIn } from "./api.ts";
 import type { CliIo } from "./io.ts";
+import { withServer } from "./options.ts";
 
 export function printJson(io: CliIo, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
@@ -43,4 +46,21 @@ export function printFields(io: CliIo, fields: readonly [string, unknown][]): vo
 /** Indents every line of a block of text (which ends with a line break) by two spaces. */
 export function indent(text: string): string {
   return text.replace(/^(?=.)/gm, "  ");
+}
+
+/** Adds a `list` subcommand that GETs a collection and prints it as a table (or JSON with --json). */
+export function addListCommand(
+  parent: Command,
+  io: CliIo,
+  spec: { description: string; path: string; columns: readonly [string, string][]; empty: string },
+): void {
+  withServer(parent.command("list").description(spec.description)).action(
+    async (opts: { server?: string; json?: boolean }) => {
+      const client = await connectSignedIn(io, opts);
+      const answer = await client.get<{ items: Record<string, unknown>[] } | Record<string, unknown>[]>(spec.path);
+      const items = Array.isArray(answer) ? answer : answer.items;
+      if (opts.json) return printJson(io, items);
+      printTable(io, items, spec.columns, spec.empty);
+    },
+  );
 }

@@ -6,7 +6,7 @@ import { connectSignedIn } from "../api.ts";
 import { CliError, UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { collect, parseList, parsePair, withServer } from "../options.ts";
-import { printFields, printJson, printTable } from "../output.ts";
+import { addListCommand, printFields, printJson, printTable } from "../output.ts";
 
 const COLUMN_TYPES = ["Text", "Number", "DateTime", "Boolean"] as const;
 
@@ -144,28 +144,18 @@ Examples:
       );
     });
 
-  withServer(connectors.command("list").description("list connectors")).action(
-    async (opts: { server?: string; json?: boolean }) => {
-      const client = await connectSignedIn(io, opts);
-      const answer = await client.get<{ items: Record<string, unknown>[] } | Record<string, unknown>[]>(
-        "/api/connectors",
-      );
-      const items = Array.isArray(answer) ? answer : answer.items;
-      if (opts.json) return printJson(io, items);
-      printTable(
-        io,
-        items,
-        [
-          ["id", "ID"],
-          ["type", "TYPE"],
-          ["name", "NAME"],
-          ["jobId", "JOB ID"],
-          ["appId", "APP ID"],
-        ],
-        "No connectors yet: create one with 'openirm connectors create'.",
-      );
-    },
-  );
+  addListCommand(connectors, io, {
+    description: "list connectors",
+    path: "/api/connectors",
+    columns: [
+      ["id", "ID"],
+      ["type", "TYPE"],
+      ["name", "NAME"],
+      ["jobId", "JOB ID"],
+      ["appId", "APP ID"],
+    ],
+    empty: "No connectors yet: create one with 'openirm connectors create'.",
+  });
 
   withServer(connectors.command("show").description("show a connector and its configuration"))
     .argument("<id>", "connector id")

@@ -5,7 +5,7 @@ import { connectSignedIn } from "../api.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { withServer } from "../options.ts";
-import { printFields, printJson, printTable } from "../output.ts";
+import { addListCommand, printFields, printJson } from "../output.ts";
 
 export function registerIndicators(program: Command, io: CliIo): void {
   const indicators = program.command("indicators").description("custom indicators");
@@ -57,26 +57,16 @@ export function registerIndicators(program: Command, io: CliIo): void {
       },
     );
 
-  withServer(indicators.command("list").description("list indicators")).action(
-    async (opts: { server?: string; json?: boolean }) => {
-      const client = await connectSignedIn(io, opts);
-      const answer = await client.get<{ items: Record<string, unknown>[] } | Record<string, unknown>[]>(
-        "/api/indicators",
-      );
-      const items = Array.isArray(answer) ? answer : answer.items;
-      if (opts.json) return printJson(io, items);
-      printTable(
-        io,
-        items,
-        [
-          ["id", "ID"],
-          ["name", "NAME"],
-          ["sourceValue", "SOURCE VALUE"],
-          ["valueColumn", "VALUE COLUMN"],
-          ["connectorId", "CONNECTOR"],
-        ],
-        "No indicators yet: create one with 'openirm indicators create'.",
-      );
-    },
-  );
+  addListCommand(indicators, io, {
+    description: "list indicators",
+    path: "/api/indicators",
+    columns: [
+      ["id", "ID"],
+      ["name", "NAME"],
+      ["sourceValue", "SOURCE VALUE"],
+      ["valueColumn", "VALUE COLUMN"],
+      ["connectorId", "CONNECTOR"],
+    ],
+    empty: "No indicators yet: create one with 'openirm indicators create'.",
+  });
 }

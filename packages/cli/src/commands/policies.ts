@@ -5,7 +5,7 @@ import { connectSignedIn } from "../api.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { collect, parseList, parseNumber, withServer } from "../options.ts";
-import { printFields, printJson, printTable } from "../output.ts";
+import { addListCommand, printFields, printJson } from "../output.ts";
 
 export const POLICY_TEMPLATES = ["departing-users-data-theft"] as const;
 
@@ -92,27 +92,17 @@ Example:
       ]);
     });
 
-  withServer(policies.command("list").description("list policies")).action(
-    async (opts: { server?: string; json?: boolean }) => {
-      const client = await connectSignedIn(io, opts);
-      const answer = await client.get<{ items: Record<string, unknown>[] } | Record<string, unknown>[]>(
-        "/api/policies",
-      );
-      const items = Array.isArray(answer) ? answer : answer.items;
-      if (opts.json) return printJson(io, items);
-      printTable(
-        io,
-        items,
-        [
-          ["id", "ID"],
-          ["name", "NAME"],
-          ["template", "TEMPLATE"],
-          ["enabled", "ENABLED"],
-        ],
-        "No policies yet: create one with 'openirm policies create'.",
-      );
-    },
-  );
+  addListCommand(policies, io, {
+    description: "list policies",
+    path: "/api/policies",
+    columns: [
+      ["id", "ID"],
+      ["name", "NAME"],
+      ["template", "TEMPLATE"],
+      ["enabled", "ENABLED"],
+    ],
+    empty: "No policies yet: create one with 'openirm policies create'.",
+  });
 
   withServer(policies.command("show").description("show a policy"))
     .argument("<id>", "policy id")
