@@ -3,12 +3,13 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../server/test/support.ts";
 import { bufferIo } from "./io.ts";
 import { runCli } from "./program.ts";
 
-const FIXTURES = "/work/shared/fixtures";
+const FIXTURES = fileURLToPath(new URL("../../server/test/fixtures", import.meta.url));
 
 let server: TestServer;
 let configDir: string;

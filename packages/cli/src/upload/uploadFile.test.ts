@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../../server/test/support.ts";
 import { bufferIo } from "../io.ts";
@@ -10,7 +11,7 @@ import { runCli } from "../program.ts";
 import { checkpointPath, readCheckpoint } from "./checkpoint.ts";
 import { UploadError, uploadFile } from "./uploadFile.ts";
 
-const FIXTURES = "/work/shared/fixtures";
+const FIXTURES = fileURLToPath(new URL("../../../server/test/fixtures", import.meta.url));
 const HEADER =
   "UPN,Display_Name,Alert_Severity,Alert_Count,Aggregation_Date,Source_Workload,AdditionalInfo_Salesforce,AdditionalInfo_Dropbox";
 

@@ -7,7 +7,7 @@ import type { TestServer } from "../support.ts";
 
 /** The shared fixture files (kept beside the repository, never copied into it). */
 export function fixture(name: string): Buffer {
-  return readFileSync(new URL(`../../../../../shared/fixtures/${name}`, import.meta.url));
+  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 }
 
 export interface TestApp {
