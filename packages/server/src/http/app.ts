@@ -82,7 +82,8 @@ export async function buildApp(
 
   app.addHook("preHandler", async (request) => {
     const permission = request.routeOptions.config.permission;
-    if (permission === "public") return;
+    // Unmatched URLs reach the not-found handler, which answers 404 to everyone.
+    if (permission === "public" || request.is404) return;
     if (!permission) throw new AppError("no_permission_declared", 500, "Route has no permission.");
     if (!request.actor)
       throw unauthorized(

@@ -166,6 +166,14 @@ describe("app registrations and the client-credentials token endpoint", () => {
 });
 
 describe("every route is authorised", () => {
+  it("answers 404 problem+json for a URL that matches no route, signed in or not", async () => {
+    for (const token of [null, undefined]) {
+      const res = await server.request({ method: "GET", url: "/api/nope", token });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: "not_found", detail: "No route GET /api/nope." });
+    }
+  });
+
   it("declares a permission for every registered route", () => {
     expect(server.app.registeredRoutes.length).toBeGreaterThan(5);
     for (const route of server.app.registeredRoutes)

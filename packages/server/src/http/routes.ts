@@ -5,9 +5,11 @@ import type { RouteModule } from "./app.ts";
 import { auditRoutes } from "./audit.ts";
 import { authRoutes } from "./auth.ts";
 import { connectorRoutes } from "./connectors.ts";
+import { directoryRoutes } from "./directory.ts";
 import { healthRoutes } from "./health.ts";
 import { indicatorRoutes } from "./indicators.ts";
 import { policyRoutes } from "./policies.ts";
+import { scimRoutes } from "./scim.ts";
 import { settingsRoutes } from "./settings.ts";
 import { signalRoutes } from "./signals.ts";
 
@@ -21,4 +23,6 @@ export const ROUTE_MODULES: RouteModule[] = [
   alertRoutes,
   connectorRoutes,
   signalRoutes,
+  directoryRoutes,
+  scimRoutes,
 ];
