@@ -2,6 +2,7 @@
 
 import type { Services } from "../context.ts";
 import { resumeRuns } from "../ingestion/resumeRuns.ts";
+import { scheduledImportsJob } from "./scheduledImports.ts";
 import { scoringJob } from "./scoring.ts";
 
 export type BackgroundJob = (
@@ -9,4 +10,4 @@ export type BackgroundJob = (
   opts: { scheduled: boolean },
 ) => Promise<(() => Promise<void> | void) | undefined>;
 
-export const BACKGROUND_JOBS: BackgroundJob[] = [scoringJob, resumeRuns];
+export const BACKGROUND_JOBS: BackgroundJob[] = [scoringJob, resumeRuns, scheduledImportsJob];
