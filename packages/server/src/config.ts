@@ -1,6 +1,6 @@
 // Configuration from the environment, with the defaults the README promises.
 
-import { resolve } from "node:path";
+import { delimiter, resolve } from "node:path";
 
 export interface Config {
   port: number;
@@ -17,6 +17,8 @@ export interface Config {
   tokenLifetimeSeconds: number;
   /** Cron expression for the scheduled scoring run. */
   scoringSchedule: string;
+  /** Folders scheduled imports may read (empty: DATA_DIR/imports). */
+  importDirs: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -31,5 +33,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadAnswerWithinMs: Number(env.OPENIRM_UPLOAD_ANSWER_WITHIN_MS ?? 60_000),
     tokenLifetimeSeconds: Number(env.OPENIRM_TOKEN_LIFETIME ?? 3600),
     scoringSchedule: env.OPENIRM_SCORING_SCHEDULE ?? "*/15 * * * *",
+    importDirs: (env.OPENIRM_IMPORT_DIRS ?? "")
+      .split(delimiter)
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0)
+      .map((p) => resolve(p)),
   };
 }

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, realpath, rm, stat } from "node:fs/promises";
-import { delimiter, isAbsolute, join, resolve, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
@@ -98,15 +98,11 @@ const bad = (column: string, message: string) =>
 // ---- Validation -----------------------------------------------------------------------------------
 
 /**
- * The folders scheduled imports may read: OPENIRM_IMPORT_DIRS (separated like PATH), else
+ * The folders scheduled imports may read: config.importDirs (OPENIRM_IMPORT_DIRS), else
  * DATA_DIR/imports. Anything else on the server stays out of reach of connector admins.
  */
-export function importRoots(config: Config, env: NodeJS.ProcessEnv = process.env): string[] {
-  const listed = (env.OPENIRM_IMPORT_DIRS ?? "")
-    .split(delimiter)
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
-  return (listed.length > 0 ? listed : [join(config.dataDir, "imports")]).map((p) => resolve(p));
+export function importRoots(config: Config): string[] {
+  return (config.importDirs.length > 0 ? config.importDirs : [join(config.dataDir, "imports")]).map((p) => resolve(p));
 }
 
 const inside = (path: string, root: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);

@@ -44,9 +44,10 @@ const SELECT_INDICATORS = `
 
 async function loadConnector(db: Queryable, id: string): Promise<IndicatorConnector | undefined> {
   if (!isUuid(id)) return undefined;
-  const { rows } = await db.query<IndicatorConnector>("SELECT id, name, type, config FROM connectors WHERE id = $1", [
-    id,
-  ]);
+  const { rows } = await db.query<IndicatorConnector>(
+    "SELECT id, name, type, config FROM connectors WHERE id = $1 AND deleted_at IS NULL",
+    [id],
+  );
   return rows[0];
 }
 
