@@ -146,6 +146,19 @@ describe("custom indicators", () => {
     expect((await server.request({ method: "GET", url: "/api/indicators/not-a-uuid" })).statusCode).toBe(404);
   });
 
+  it("treats a deleted connector as gone", async () => {
+    const gone = await insertConnector(server.services.db, { name: "Retired feed", config: DETECTIONS_CONFIG });
+    await server.services.db.query("UPDATE connectors SET deleted_at = now() WHERE id = $1", [gone]);
+    const res = await post({
+      name: "On a deleted connector",
+      connectorId: gone,
+      sourceValue: "Salesforce",
+      valueColumn: "Alert_Count",
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().detail).toBe(`connectorId: connector '${gone}' does not exist.`);
+  });
+
   it("lets Analysts read but not create indicators", async () => {
     const analyst = await signInAs(server, "ana", ["InsiderRiskManagementAnalysts"]);
     expect((await server.request({ method: "GET", url: "/api/indicators", token: analyst })).statusCode).toBe(200);
