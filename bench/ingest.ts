@@ -2,7 +2,8 @@
 // dedupe, store) on a server started as a child process, with its peak memory, on the embedded
 // database and, when DATABASE_URL is set, on PostgreSQL next to psql's \copy of the same file.
 //
-//   npm run bench:ingest -- [--rows 1000000] [--records-per-call 5000] [--variants chunked,whole] [--keep]
+//   npm run bench:ingest -- [--rows 1000000] [--records-per-call 5000] [--variants chunked,whole]
+//                           [--engines pglite,postgres] [--cpu-prof DIR] [--skip-baseline] [--keep]
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -22,6 +23,9 @@ const { values: args } = parseArgs({
     "records-per-call": { type: "string", default: "5000" },
     variants: { type: "string", default: "chunked,whole" },
     seed: { type: "string", default: "1" },
+    engines: { type: "string", default: "pglite,postgres" },
+    "cpu-prof": { type: "string" },
+    "skip-baseline": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
   },
 });
@@ -31,6 +35,11 @@ const VARIANTS = String(args.variants)
   .split(",")
   .map((v) => v.trim())
   .filter((v): v is "chunked" | "whole" => v === "chunked" || v === "whole");
+const ENGINES = new Set(
+  String(args.engines)
+    .split(",")
+    .map((e) => e.trim()),
+);
 if (!Number.isInteger(ROWS) || ROWS < 1) throw new Error("--rows must be a whole number ≥ 1");
 
 interface Result {
@@ -40,6 +49,7 @@ interface Result {
   seconds: number;
   rowsPerSecond: number;
   peakRssMiB: number;
+  serverCpuSeconds: number;
   saved: number;
   rejected: number;
   duplicates: number;
@@ -81,6 +91,14 @@ async function writeDataset(path: string, rows: number): Promise<number> {
   return written;
 }
 
+/** CPU time (user + system) a process has used, in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0);
@@ -108,7 +126,8 @@ async function startChildServer(databaseUrl: string | undefined): Promise<Starte
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
-  const child = spawn(process.execPath, [join(ROOT, "packages/cli/bin/openirm.js"), "serve"], {
+  const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
+  const child = spawn(process.execPath, [...profile, join(ROOT, "packages/cli/bin/openirm.js"), "serve"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -177,6 +196,20 @@ async function allRuns(url: string, token: string, connectorId: string) {
   }
 }
 
+/** Where a chunked upload's time goes: the server's processing of each run, and the time between runs. */
+function logRunTimes(engine: string, variant: string, runs: any[]) {
+  const at = (t: string | null | undefined) => (t ? Date.parse(t) : Number.NaN);
+  const sorted = [...runs].sort((a, b) => at(a.receivedAt) - at(b.receivedAt));
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+  const processing = mean(sorted.map((r) => at(r.finishedAt) - at(r.startedAt)));
+  const waiting = mean(sorted.map((r) => at(r.startedAt) - at(r.receivedAt)));
+  const between = mean(sorted.slice(1).map((r, i) => at(r.receivedAt) - at(sorted[i].finishedAt)));
+  log(
+    `${engine}/${variant}: per run ${processing.toFixed(1)} ms processing, ${waiting.toFixed(1)} ms from received to started` +
+      (sorted.length > 1 ? `, ${between.toFixed(1)} ms from one run's end to the next one received` : ""),
+  );
+}
+
 async function runVariant(engine: string, databaseUrl: string | undefined, variant: string, file: string) {
   const server = await startChildServer(databaseUrl);
   try {
@@ -199,6 +232,7 @@ async function runVariant(engine: string, databaseUrl: string | undefined, varia
       columnTypes: { Alert_Count: "Number" },
     });
     log(`${engine}/${variant}: uploading ${ROWS} rows…`);
+    const cpuBefore = cpuSeconds(server.child.pid as number);
     const started = performance.now();
     const summary = await uploadFile(
       {
@@ -226,6 +260,7 @@ async function runVariant(engine: string, databaseUrl: string | undefined, varia
         mine.length === summary.runIds.length &&
         mine.every((r) => r.status === "completed" || r.status === "failed")
       ) {
+        logRunTimes(engine, variant, mine);
         saved = mine.reduce((n, r) => n + Number(r.recordsSaved ?? 0), 0);
         rejected = mine.reduce((n, r) => n + Number(r.recordsRejected ?? 0), 0);
         duplicates = mine.reduce((n, r) => n + Number(r.recordsDuplicate ?? 0), 0);
@@ -242,12 +277,16 @@ async function runVariant(engine: string, databaseUrl: string | undefined, varia
       seconds,
       rowsPerSecond: ROWS / seconds,
       peakRssMiB: peakRssMiB(server.child.pid as number),
+      serverCpuSeconds: cpuSeconds(server.child.pid as number) - cpuBefore,
       saved,
       rejected,
       duplicates,
       requests: summary.chunksSent,
     };
-    log(`${engine}/${variant}: ${Math.round(result.rowsPerSecond)} rows/s, peak RSS ${result.peakRssMiB} MiB`);
+    log(
+      `${engine}/${variant}: ${Math.round(result.rowsPerSecond)} rows/s, peak RSS ${result.peakRssMiB} MiB, ` +
+        `server CPU ${result.serverCpuSeconds.toFixed(1)} s`,
+    );
     return result;
   } finally {
     await server.stop();
@@ -316,12 +355,14 @@ async function main() {
   const results: Result[] = [];
   let copy: { seconds: number; rowsPerSecond: number } | undefined;
   try {
-    for (const variant of VARIANTS) results.push(await runVariant("PGlite (embedded)", undefined, variant, file));
-    if (process.env.DATABASE_URL) {
+    if (ENGINES.has("pglite")) {
+      for (const variant of VARIANTS) results.push(await runVariant("PGlite (embedded)", undefined, variant, file));
+    }
+    if (process.env.DATABASE_URL && ENGINES.has("postgres")) {
       const db = benchDatabase(process.env.DATABASE_URL);
       try {
         for (const variant of VARIANTS) results.push(await runVariant("PostgreSQL", db.url, variant, file));
-        copy = copyBaseline(db.url, file);
+        if (!args["skip-baseline"]) copy = copyBaseline(db.url, file);
       } finally {
         db.drop();
       }
@@ -338,6 +379,7 @@ async function main() {
     "seconds",
     "rows/s",
     "peak RSS MiB",
+    "server CPU s",
     "saved",
     "rejected",
     "dup",
@@ -353,6 +395,7 @@ async function main() {
       r.seconds.toFixed(1),
       String(Math.round(r.rowsPerSecond)),
       String(r.peakRssMiB),
+      r.serverCpuSeconds.toFixed(1),
       String(r.saved),
       String(r.rejected),
       String(r.duplicates),
@@ -368,6 +411,7 @@ async function main() {
       String(ROWS),
       copy.seconds.toFixed(1),
       String(Math.round(copy.rowsPerSecond)),
+      "-",
       "-",
       String(ROWS),
       "0",

@@ -15,9 +15,9 @@ import {
   planUpload,
 } from "@openirm/domain";
 import type { Ctx } from "../context.ts";
-import { peekFirstLine, readCsv } from "../ingestion/csv.ts";
+import { peekFirstLine, readCsvBatches } from "../ingestion/csv.ts";
 import { decodeWarnings, UploadDecoder } from "../ingestion/decode.ts";
-import { BATCH_ROWS, MAX_STORED_REJECTIONS, SignalWriter } from "../ingestion/signalWriter.ts";
+import { MAX_STORED_REJECTIONS, SignalWriter } from "../ingestion/signalWriter.ts";
 import type { Db } from "../store/db.ts";
 
 export type RunStatus = "received" | "processing" | "completed" | "failed";
@@ -58,6 +58,12 @@ export interface RunOutcome {
 
 const RUN_COLUMNS = `id, connector_id, app_client_id, status, file_name, stored_path, bytes, checksum, records_received,
   records_saved, records_rejected, records_duplicate, warnings, error, received_at, started_at, finished_at`;
+
+/** Bytes read from a stored upload at a time. */
+const READ_BYTES = 64 * 1024;
+
+/** Reading rows gives way to other work (the batch being written) at least this often. */
+const YIELD_AFTER_MS = 4;
 
 /** How many line numbers a warning lists. */
 const LISTED_LINES = 5;
@@ -159,17 +165,18 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
     );
   });
 
-  const file = createReadStream(run.stored_path);
+  const file = createReadStream(run.stored_path, { highWaterMark: READ_BYTES });
   const decoder = new UploadDecoder();
   file.on("error", (err) => decoder.destroy(err));
   file.pipe(decoder);
+  let writing: SignalWriter | undefined;
   try {
     const { firstLine, text } = await peekFirstLine(decoder);
     if (firstLine === undefined) {
       throw new AppError("empty_file", 400, "The file is empty: it has no header line and no rows.", { line: 1 });
     }
     const delimiter = chooseDelimiter(firstLine, config.delimiter);
-    const records = readCsv(text, delimiter);
+    const batches = readCsvBatches(text, delimiter);
     const writer = new SignalWriter(db, {
       id: runId,
       connectorId: run.connector_id,
@@ -178,6 +185,7 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
       timeColumn: config.timeColumn,
       now: () => ctx.clock.now(),
     });
+    writing = writer;
     let plan: ReturnType<typeof planUpload> | undefined;
     let received = 0;
     const joined = new LineTally();
@@ -188,28 +196,38 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
           WHERE id = $1`,
         [runId, received, writer.counts.saved, writer.counts.rejected, writer.counts.duplicate],
       );
-    for await (const item of records) {
-      if (!plan) {
-        if (item.kind === "broken" || isBlankRow(item.fields)) continue;
-        plan = planUpload(run.type, config, item.fields, delimiter);
-        onHeaderChecked();
-        continue;
-      }
-      if (item.kind === "broken") {
-        received++;
-        writer.addRejection(item.line, null, item.reason, item.raw);
-      } else {
-        if (isBlankRow(item.fields) || isHeaderRow(plan, item.fields)) continue;
-        received++;
-        const outcome = mapRow(plan, item.fields);
-        if (outcome.fix === "joined") joined.add(item.line);
-        else if (outcome.fix === "padded") padded.add(item.line);
-        if (outcome.ok) writer.addSignal(item.line, outcome.signal, item.raw);
-        else writer.addRejection(item.line, outcome.column, outcome.reason, item.raw);
-      }
-      if (writer.pending >= BATCH_ROWS) {
-        await writer.flush();
-        await progress();
+    let sinceYield = performance.now();
+    for await (const items of batches) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as (typeof items)[number];
+        if ((i & 127) === 127 && performance.now() - sinceYield > YIELD_AFTER_MS) {
+          // Lets the database's answers in, so the batch being written goes on while rows are read.
+          await new Promise((resolve) => setImmediate(resolve));
+          sinceYield = performance.now();
+        }
+        if (!plan) {
+          if (item.kind === "broken" || isBlankRow(item.fields)) continue;
+          plan = planUpload(run.type, config, item.fields, delimiter);
+          onHeaderChecked();
+          continue;
+        }
+        if (item.kind === "broken") {
+          received++;
+          writer.addRejection(item.line, null, item.reason, item.raw);
+        } else {
+          if (isBlankRow(item.fields) || isHeaderRow(plan, item.fields)) continue;
+          received++;
+          const outcome = mapRow(plan, item.fields);
+          if (outcome.fix === "joined") joined.add(item.line);
+          else if (outcome.fix === "padded") padded.add(item.line);
+          if (outcome.ok) writer.addSignal(item.line, outcome.signal, item.raw);
+          else writer.addRejection(item.line, outcome.column, outcome.reason, item.raw);
+        }
+        if (writer.full) {
+          // Hands the batch to the database and goes on reading while it is written.
+          await writer.flush();
+          await progress();
+        }
       }
     }
     if (!plan)
@@ -251,6 +269,8 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
     if (writer.counts.saved > 0) await runHooks(ctx, runId);
     return (await getRunRow(db, runId)) as RunRow;
   } finally {
+    // A run stopped by an error still lets the batch in the database finish before it is marked failed.
+    await writing?.drain();
     file.destroy();
     decoder.destroy();
   }

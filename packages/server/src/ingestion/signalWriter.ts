@@ -1,18 +1,29 @@
-// Writes a run's rows in batches: signals are COPied into upload_staging and moved to signals with
-// ON CONFLICT (connector_id, dedupe_key) DO NOTHING, so re-sent rows count as duplicates; rejected
-// rows go to run_rejections (the first MAX_STORED_REJECTIONS of a run). With strict duplicates the
-// staged rows stay until the end of the file, when rows sharing user and time are dropped.
+// Writes a run's rows in batches. Each batch is COPied (text format) into a temporary table of the
+// connection and moved to signals with ON CONFLICT (connector_id, dedupe_key) DO NOTHING in line
+// order, so re-sent rows count as duplicates; rejected rows go to run_rejections (the first
+// MAX_STORED_REJECTIONS of a run). Writing is pipelined: while one batch is in the database, the
+// next is parsed, keyed and serialised. With strict duplicates the rows are staged in
+// upload_staging until the end of the file, when rows sharing user and time are dropped.
 
-import { createHash } from "node:crypto";
-import { type MappedSignal, signalIdentity, strictDuplicateReason } from "@openirm/domain";
+import { type MappedSignal, strictDuplicateReason } from "@openirm/domain";
 import type { Db, Queryable } from "../store/db.ts";
 import { ensureUsers } from "../store/users.ts";
+import { CopyTextBuffer, copyJson, copyText } from "./copyText.ts";
+import { IdentityText } from "./identity.ts";
 
+/** Rows a batch holds at most. */
 export const BATCH_ROWS = 5000;
+/**
+ * A run's first batch holds this many rows and each next one twice as many (up to BATCH_ROWS),
+ * so the database starts early and the batches that follow overlap the reading of the next.
+ */
+export const FIRST_BATCH_ROWS = 1000;
 export const MAX_STORED_REJECTIONS = 10_000;
 /** Raw row text kept with a rejection, in characters. */
 export const MAX_RAW_CHARS = 2000;
 
+const BATCH_TABLE = "pg_temp.openirm_signal_batch";
+const BATCH_COLUMNS = ["line", "user_id", "occurred_at", "kind", "source_value", "attributes", "dedupe_key"] as const;
 const STAGING_COLUMNS = [
   "run_id",
   "line",
@@ -40,14 +51,25 @@ interface PendingSignal {
   raw: string;
 }
 
+/** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
+const sqlLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
 const clip = (raw: string) => (raw.length > MAX_RAW_CHARS ? `${raw.slice(0, MAX_RAW_CHARS)}…` : raw);
 
 export class SignalWriter {
   readonly counts: WriterCounts = { saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
-  #signals: PendingSignal[] = [];
+  /** The batch's signals in COPY text format, written as they are added… */
+  #batch = new CopyTextBuffer();
+  /** …except those of users not seen yet in this run, written once the users exist. */
+  #waiting: PendingSignal[] = [];
   #rejections: unknown[][] = [];
   #storedRejections = 0;
   #users = new Map<string, string>();
+  #identity: IdentityText;
+  #batchRows = FIRST_BATCH_ROWS;
+  /** The batch being written, if any (it never rejects: a failure is kept in #failure). */
+  #writing: Promise<void> = Promise.resolve();
+  #failure: { error: unknown } | undefined;
 
   constructor(
     private readonly db: Db,
@@ -59,14 +81,29 @@ export class SignalWriter {
       timeColumn: string;
       now: () => Date;
     },
-  ) {}
+  ) {
+    this.#identity = new IdentityText(run.userColumn, run.timeColumn);
+  }
 
   get pending(): number {
-    return this.#signals.length + this.#rejections.length;
+    return this.#batch.rows + this.#waiting.length + this.#rejections.length;
+  }
+
+  /** Whether the rows added since the last flush make a batch. */
+  get full(): boolean {
+    return this.pending >= this.#batchRows;
   }
 
   addSignal(line: number, signal: MappedSignal, raw: string): void {
-    this.#signals.push({ line, signal, raw });
+    const userId = this.#users.get(signal.upn);
+    if (userId === undefined) this.#waiting.push({ line, signal, raw });
+    else this.#add(line, signal, raw, userId);
+  }
+
+  #add(line: number, signal: MappedSignal, raw: string, userId: string): void {
+    const source = signal.sourceValue === null ? "\\N" : copyText(signal.sourceValue);
+    const row = `${line}\t${userId}\t${signal.occurredAt}\t${copyText(signal.kind)}\t${source}\t${copyJson(JSON.stringify(signal.attributes))}\t${this.#identity.key(signal)}`;
+    this.#batch.addRow(this.run.strict ? `${this.run.id}\t${row}\t${copyText(clip(raw))}` : row);
   }
 
   addRejection(line: number, column: string | null, reason: string, raw: string, kind = "rejected"): void {
@@ -79,51 +116,81 @@ export class SignalWriter {
     this.#rejections.push([this.run.id, line, column, reason, kind, clip(raw)]);
   }
 
-  /** Stores the batch so far. */
+  /**
+   * Completes the batch so far and hands it to the database once the batch before it is written;
+   * resolves when it is handed over (`settle` waits until it is written).
+   */
   async flush(): Promise<void> {
-    const signals = this.#signals;
-    const rejections = this.#rejections;
-    this.#signals = [];
-    this.#rejections = [];
-    if (signals.length > 0) await this.#stage(signals);
-    if (rejections.length > 0) await this.db.copyRows("run_rejections", REJECTION_COLUMNS, rejections);
-  }
-
-  async #userIds(signals: PendingSignal[]): Promise<Map<string, string>> {
-    const unknown = signals.map((s) => s.signal.upn).filter((upn) => !this.#users.has(upn));
-    if (unknown.length > 0) {
-      // Bounded cache: a file with millions of distinct users must not grow the heap without end.
-      if (this.#users.size > 50_000) this.#users.clear();
-      for (const [upn, id] of await ensureUsers(this.db, unknown, this.run.now())) this.#users.set(upn, id);
+    if (this.#waiting.length > 0) {
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      await this.#addUsers(waiting);
+      for (const { line, signal, raw } of waiting) this.#add(line, signal, raw, this.#users.get(signal.upn) as string);
     }
-    return this.#users;
-  }
-
-  async #stage(signals: PendingSignal[]): Promise<void> {
-    const users = await this.#userIds(signals);
-    const rows = signals.map(({ line, signal, raw }) => [
-      this.run.id,
-      line,
-      users.get(signal.upn),
-      signal.occurredAt,
-      signal.kind,
-      signal.sourceValue,
-      signal.attributes,
-      createHash("sha256")
-        .update(signalIdentity(signal, this.run.userColumn, this.run.timeColumn))
-        .digest("hex"),
-      this.run.strict ? clip(raw) : null,
-    ]);
-    if (this.run.strict) {
-      await this.db.copyRows("upload_staging", STAGING_COLUMNS, rows);
+    const batch = this.#batch;
+    const rejections = this.#rejections;
+    this.#batch = new CopyTextBuffer();
+    this.#rejections = [];
+    this.#batchRows = Math.min(BATCH_ROWS, this.#batchRows * 2);
+    await this.settle();
+    if (batch.rows === 0 && rejections.length === 0) {
+      batch.release();
       return;
     }
-    const inserted = await this.db.transaction(async (tx) => {
-      await tx.copyRows("upload_staging", STAGING_COLUMNS, rows);
-      return this.#moveStaged(tx, "");
-    });
-    this.counts.saved += inserted;
-    this.counts.duplicate += signals.length - inserted;
+    this.#writing = this.#write(batch.bytes, batch.rows, rejections)
+      .catch((error: unknown) => {
+        this.#failure = { error };
+      })
+      .finally(() => batch.release());
+  }
+
+  /** Waits for the batch in the database; throws what writing it threw. */
+  async settle(): Promise<void> {
+    await this.#writing;
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  /** Waits for the batch in the database, whatever its outcome (when the run stops on an error). */
+  drain(): Promise<void> {
+    return this.#writing;
+  }
+
+  /** Creates the users of these signals that do not exist yet and learns everyone's id. */
+  async #addUsers(signals: PendingSignal[]): Promise<void> {
+    // Bounded cache: a file with millions of distinct users must not grow the heap without end.
+    if (this.#users.size > 50_000) this.#users.clear();
+    const upns = new Set<string>();
+    for (const { signal } of signals) upns.add(signal.upn);
+    for (const [upn, id] of await ensureUsers(this.db, upns, this.run.now())) this.#users.set(upn, id);
+  }
+
+  async #write(text: Uint8Array, rows: number, rejections: unknown[][]): Promise<void> {
+    if (rows > 0 && this.run.strict) {
+      await this.db.copyFromText("upload_staging", STAGING_COLUMNS, text);
+    } else if (rows > 0) {
+      const [inserted = 0] = await this.db.copyInTransaction({
+        // The load needs no flush to disk of its own: the run's final update is a normal commit,
+        // which makes everything before it durable, and an interrupted run is processed again.
+        // (client_min_messages: no notice that the table exists on every batch after the first.)
+        setup: `SET LOCAL synchronous_commit = off; SET LOCAL client_min_messages = warning;
+                CREATE TEMP TABLE IF NOT EXISTS openirm_signal_batch (
+                  line integer NOT NULL, user_id uuid NOT NULL, occurred_at timestamptz NOT NULL, kind text NOT NULL,
+                  source_value text, attributes jsonb NOT NULL, dedupe_key text NOT NULL
+                ) ON COMMIT DELETE ROWS`,
+        table: BATCH_TABLE,
+        columns: BATCH_COLUMNS,
+        data: text,
+        // Literals rather than parameters, so that the INSERT and the COMMIT travel together.
+        finish: `INSERT INTO signals (connector_id, run_id, user_id, occurred_at, kind, source_value, attributes, dedupe_key, received_at)
+                 SELECT ${sqlLiteral(this.run.connectorId)}::uuid, ${sqlLiteral(this.run.id)}::uuid, b.user_id, b.occurred_at,
+                        b.kind, b.source_value, b.attributes, b.dedupe_key, ${sqlLiteral(this.run.now().toISOString())}::timestamptz
+                   FROM ${BATCH_TABLE} b ORDER BY b.line
+                 ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
+      });
+      this.counts.saved += inserted;
+      this.counts.duplicate += rows - inserted;
+    }
+    if (rejections.length > 0) await this.db.copyRows("run_rejections", REJECTION_COLUMNS, rejections);
   }
 
   /** Moves the run's staged rows (those matching `filter`) to signals; returns how many were new. */
@@ -142,6 +209,7 @@ export class SignalWriter {
   /** Ends the run's writing: the last batch and, with strict duplicates, the drop of shared user+time rows. */
   async finish(): Promise<void> {
     await this.flush();
+    await this.settle();
     if (!this.run.strict) return;
     const groups = `SELECT user_id, occurred_at, array_agg(line ORDER BY line) AS lines
                       FROM upload_staging WHERE run_id = $1
@@ -177,5 +245,6 @@ export class SignalWriter {
     this.counts.saved += inserted;
     this.counts.duplicate += staged - inserted;
     await this.flush();
+    await this.settle();
   }
 }

@@ -8,16 +8,23 @@ export async function ensureUsers(db: Queryable, upns: Iterable<string>, now: Da
   const wanted = [...new Set([...upns].map((u) => u.trim().toLowerCase()).filter((u) => u.length > 0))];
   const ids = new Map<string, string>();
   if (wanted.length === 0) return ids;
+  const find = async (list: string[]) => {
+    const { rows } = await db.query<{ id: string; upn: string }>(
+      "SELECT id, upn FROM directory_users WHERE upn = ANY($1::text[])",
+      [list],
+    );
+    for (const row of rows) ids.set(row.upn, row.id);
+  };
+  // Most users of an upload exist already: look them up first and create only the others.
+  await find(wanted);
+  const missing = wanted.filter((upn) => !ids.has(upn));
+  if (missing.length === 0) return ids;
   await db.query(
     `INSERT INTO directory_users (id, upn, created_at)
      SELECT u.id, u.upn, $3 FROM unnest($1::uuid[], $2::text[]) AS u(id, upn)
      ON CONFLICT (upn) DO NOTHING`,
-    [wanted.map(() => randomUUID()), wanted, now.toISOString()],
+    [missing.map(() => randomUUID()), missing, now.toISOString()],
   );
-  const { rows } = await db.query<{ id: string; upn: string }>(
-    "SELECT id, upn FROM directory_users WHERE upn = ANY($1::text[])",
-    [wanted],
-  );
-  for (const row of rows) ids.set(row.upn, row.id);
+  await find(missing);
   return ids;
 }
