@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@openirm/domain";
 import { audit } from "../audit.ts";
 import type { Ctx } from "../context.ts";
-import { generateSecret, hashSecret, verifySecret } from "../secrets.ts";
+import { generateSecret, hashSecret, verifySecretCached } from "../secrets.ts";
 import { issueToken } from "../tokens.ts";
 
 export interface CreatedApp {
@@ -117,7 +117,7 @@ export async function issueClientCredentialsToken(ctx: Ctx, req: TokenRequest) {
       `OIRM700016: Application with identifier '${req.clientId}' was not found in the directory '${ctx.tenant.id}'.`,
     );
   }
-  if (!(await verifySecret(req.clientSecret, app.secret_hash))) {
+  if (!(await verifySecretCached(req.clientSecret, app.secret_hash, ctx.clock.now().getTime()))) {
     throw new TokenError(
       401,
       "invalid_client",
