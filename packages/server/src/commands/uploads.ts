@@ -49,7 +49,9 @@ export async function receiveUpload(ctx: Ctx, input: UploadInput): Promise<Uploa
       }),
     );
   }
-  const connector = await connectorForJob(ctx, input.jobId);
+  const connector = await connectorForJob(ctx, input.jobId).catch((err: unknown) =>
+    err instanceof AppError ? refuse(err) : Promise.reject(err),
+  );
   if (!connector) {
     return refuse(
       new AppError(
@@ -64,7 +66,23 @@ export async function receiveUpload(ctx: Ctx, input: UploadInput): Promise<Uploa
     return refuse(forbidden(JOB_APP_MISMATCH, JOB_APP_MISMATCH));
   }
   if (connector.disabled) {
-    return refuse(new AppError("connector_disabled", 403, `Connector '${connector.name}' is disabled.`));
+    return refuse(
+      new AppError(
+        "connector_disabled",
+        403,
+        `Connector '${connector.name}' is disabled. Enable it with 'openirm connectors enable ${connector.id}'.`,
+      ),
+    );
+  }
+  if ((connector.type as string) === "directory") {
+    return refuse(
+      new AppError(
+        "not_an_upload_connector",
+        400,
+        `Connector '${connector.name}' is fed by the directory (SCIM or the users CSV import), not by file uploads.`,
+        { column: "jobid" },
+      ),
+    );
   }
   if (!body) {
     throw new AppError(

@@ -471,7 +471,9 @@ describe("disabling, enabling and deleting connectors", () => {
     expect(disabled.json().disabled).toBe(true);
     const refused = await upload(server, { jobId: c.jobId, token: app.token, content: example1() });
     expect(refused.statusCode).toBe(403);
-    expect(refused.json().detail).toBe("Connector 'Pausable' is disabled.");
+    expect(refused.json().detail).toMatch(
+      /^Connector 'Pausable' is disabled. Enable it with 'openirm connectors enable [0-9a-f-]{36}'.$/,
+    );
     const listed = (await server.request({ method: "GET", url: "/api/connectors" })).json();
     expect(listed.items.find((i: { id: string }) => i.id === c.id).health.status).toBe("disabled");
     const enabled = await server.request({ method: "POST", url: `/api/connectors/${c.id}/enable` });
