@@ -173,23 +173,8 @@ Examples:
 
 // ---- Operating connectors ------------------------------------------------------------------------
 
-interface EditOptions {
-  server?: string;
-  json?: boolean;
-  name?: string;
-  appId?: string;
-  sample?: string;
-  userColumn?: string;
-  timeColumn?: string;
-  sourceColumn?: string;
-  sourceValues?: string;
-  columnType?: string[];
-  map?: string[];
-  strictDuplicates?: boolean;
-  dataType?: string[];
-  delimiter?: string;
-  columnMap?: string[];
-}
+/** `connectors edit` takes the options of `create`, all optional, except the type (which never changes). */
+type EditOptions = Partial<Omit<CreateOptions, "type">>;
 
 /** The PATCH body of `connectors edit`: only what the options name. */
 export function buildEditBody(opts: EditOptions, sample: string | undefined): Record<string, unknown> {
