@@ -157,19 +157,19 @@ class Parser {
 
   /** or-expression: lowest precedence. */
   parseOr(inBrackets: boolean): ScimFilter {
-    let left = this.parseAnd(inBrackets);
-    while (this.isWord("or")) {
-      this.next();
-      left = { type: "or", left, right: this.parseAnd(inBrackets) };
-    }
-    return left;
+    return this.parseChain("or", () => this.parseAnd(inBrackets));
   }
 
   parseAnd(inBrackets: boolean): ScimFilter {
-    let left = this.parseUnary(inBrackets);
-    while (this.isWord("and")) {
+    return this.parseChain("and", () => this.parseUnary(inBrackets));
+  }
+
+  /** A left-associative chain `operand (op operand)*` of one logical operator. */
+  parseChain(op: "and" | "or", operand: () => ScimFilter): ScimFilter {
+    let left = operand();
+    while (this.isWord(op)) {
       this.next();
-      left = { type: "and", left, right: this.parseUnary(inBrackets) };
+      left = { type: op, left, right: operand() };
     }
     return left;
   }
