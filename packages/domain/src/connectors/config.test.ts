@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../errors.ts";
 import {
   assertIndicatorValueColumn,
-  buildConnectorConfig,
   type CreateConnectorInput,
   checkIndicatorValueColumn,
   parseSourceValues,
 } from "./config.ts";
+import { buildConnectorConfig } from "./kinds.ts";
 import { type ParsedSample, sampleFromRecords } from "./schema.ts";
 
 const example2: ParsedSample = sampleFromRecords(

@@ -13,12 +13,22 @@ import {
 } from "./schema.ts";
 import { closestName, columnNotFoundMessage, listNames } from "./suggest.ts";
 
-export const CONNECTOR_TYPES = ["indicators", "hr"] as const;
+export const CONNECTOR_TYPES = ["indicators", "hr", "badging", "healthcare", "activity"] as const;
 export type ConnectorType = (typeof CONNECTOR_TYPES)[number];
 
-/** HR data types this version imports. */
-export const HR_DATA_TYPES = ["resignation"] as const;
+/** HR data types, as the API and CLI name them. */
+export const HR_DATA_TYPES = [
+  "resignation",
+  "job-level-change",
+  "performance-review",
+  "performance-improvement-plan",
+  "employee-profile",
+] as const;
 export type HrDataType = (typeof HR_DATA_TYPES)[number];
+
+/** Field sets a healthcare connector reads: the generic EHR set or Epic Clarity's. */
+export const HEALTHCARE_FIELD_SETS = ["generic", "epic"] as const;
+export type HealthcareFieldSet = (typeof HEALTHCARE_FIELD_SETS)[number];
 
 /** The HR resignation columns, under the names the reference format gives them. */
 export const HR_RESIGNATION_COLUMNS = ["EmailAddress", "ResignationDate", "LastWorkingDate"] as const;
@@ -40,14 +50,21 @@ export const CreateConnectorInput = z.object({
   mapping: z.record(z.string(), z.array(z.string())).optional(),
   strictDuplicates: z.boolean().optional(),
   delimiter: z.enum(SUPPORTED_DELIMITERS).optional(),
+  /** hr: the data types the connector imports. */
   dataTypes: z.array(z.enum(HR_DATA_TYPES)).min(1).optional(),
-  columnMap: z
-    .object({
-      EmailAddress: z.string().optional(),
-      ResignationDate: z.string().optional(),
-      LastWorkingDate: z.string().optional(),
-    })
-    .optional(),
+  /**
+   * hr and healthcare: the file's column for a field, e.g. {"EmailAddress": "Mail"}; hr also takes
+   * "<data type>.<Field>" for one data type only, e.g. {"performance-improvement-plan.Remarks": "ImprovementRemarks"}.
+   */
+  columnMap: z.record(z.string(), z.string()).optional(),
+  /** hr: the column that says which data type a row is (multi-scenario files), or null for none. */
+  scenarioColumn: z.string().nullable().optional(),
+  /** hr: the value of the scenario column for each data type, e.g. {"job-level-change": "Job level change"}. */
+  scenarioValues: z.record(z.string(), z.string()).optional(),
+  /** healthcare: which field set the file uses. */
+  fieldSet: z.enum(HEALTHCARE_FIELD_SETS).optional(),
+  /** activity: a ready-made mapping's ID, or a mapping document. */
+  activityMapping: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 });
 export type CreateConnectorInput = z.infer<typeof CreateConnectorInput>;
 
@@ -63,9 +80,17 @@ export interface ConnectorConfig {
   /** Drop every row that shares user and time with another row of the same file. */
   strictDuplicates: boolean;
   delimiter: "," | "\t";
-  /** HR connectors only. */
+  /** hr only. */
   dataTypes?: HrDataType[];
-  columnMap?: Record<HrColumn, string>;
+  /** hr and healthcare: the file's column per field (see CreateConnectorInput.columnMap). */
+  columnMap?: Record<string, string>;
+  /** hr only. */
+  scenarioColumn?: string | null;
+  scenarioValues?: Record<string, string>;
+  /** healthcare only. */
+  fieldSet?: HealthcareFieldSet;
+  /** activity only: the mapping document (a ready-made one is stored as its document). */
+  activityMapping?: Record<string, unknown>;
 }
 
 const bad = (column: string, message: string) => new AppError("invalid_connector", 400, message, { column });
@@ -235,9 +260,20 @@ function buildHrConfig(input: CreateConnectorInput, sample: ParsedSample | undef
   };
 }
 
-/** Validates a connector request against its sample file; throws AppError 400 naming the field. */
-export function buildConnectorConfig(input: CreateConnectorInput, sample: ParsedSample | undefined): ConnectorConfig {
-  return input.type === "hr" ? buildHrConfig(input, sample) : buildIndicatorsConfig(input, sample);
+/** Validates an indicators connector request against its sample file; throws AppError 400 naming the field. */
+export function buildIndicatorsConnectorConfig(
+  input: CreateConnectorInput,
+  sample: ParsedSample | undefined,
+): ConnectorConfig {
+  return buildIndicatorsConfig(input, sample);
+}
+
+/** Validates a resignation-only HR connector request (the first HR format). */
+export function buildResignationConnectorConfig(
+  input: CreateConnectorInput,
+  sample: ParsedSample | undefined,
+): ConnectorConfig {
+  return buildHrConfig(input, sample);
 }
 
 export interface ConnectorLike {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AppError } from "../errors.ts";
-import { buildConnectorConfig } from "./config.ts";
 import { canonicalJson, signalIdentity, strictDuplicateReason } from "./duplicates.ts";
+import { buildConnectorConfig } from "./kinds.ts";
 import { chooseDelimiter, isHeaderRow, mapRow, planUpload, rejectionMessage } from "./rows.ts";
 import { sampleFromRecords } from "./schema.ts";
 

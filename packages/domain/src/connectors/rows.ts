@@ -125,7 +125,7 @@ export function planUpload(
   const userIndex = find(config.userColumn, isHr ? "the employee's e-mail address" : "the user column");
   const timeIndex = find(config.timeColumn, isHr ? "the resignation date" : "the event time column");
   const lastWorkingIndex =
-    isHr && config.columnMap ? find(config.columnMap.LastWorkingDate, "the last working date") : null;
+    isHr && config.columnMap?.LastWorkingDate ? find(config.columnMap.LastWorkingDate, "the last working date") : null;
   const sourceIndex = config.sourceColumn ? find(config.sourceColumn, "the source column") : null;
   const warnings: string[] = [];
   const types = new Map(config.columns.map((c) => [c.name, c.type]));
@@ -176,7 +176,7 @@ export function planUpload(
 }
 
 /** Whether a record repeats the header line (upload scripts repeat it in every chunk). */
-export function isHeaderRow(plan: UploadPlan, fields: readonly string[]): boolean {
+export function isHeaderRow(plan: { header: readonly string[] }, fields: readonly string[]): boolean {
   return fields.length === plan.header.length && fields.every((f, i) => f.trim() === plan.header[i]);
 }
 

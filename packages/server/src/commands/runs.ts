@@ -6,17 +6,24 @@ import { rm } from "node:fs/promises";
 import {
   AppError,
   type ConnectorConfig,
+  type ConnectorKind,
   type ConnectorType,
+  type CsvPlan,
   chooseDelimiter,
+  connectorKind,
   isBlankRow,
   isHeaderRow,
-  mapRow,
   notFound,
-  planUpload,
+  type PlanContext,
+  type RecordPlan,
+  type RowOutcome,
+  type UploadFormat,
 } from "@openirm/domain";
 import type { Ctx } from "../context.ts";
+import { afterInsertFor } from "../ingestion/afterInsert.ts";
 import { peekFirstLine, readCsvBatches } from "../ingestion/csv.ts";
 import { decodeWarnings, UploadDecoder } from "../ingestion/decode.ts";
+import { looksLikeJson, readJsonBatches } from "../ingestion/jsonRecords.ts";
 import { MAX_STORED_REJECTIONS, SignalWriter } from "../ingestion/signalWriter.ts";
 import type { Db } from "../store/db.ts";
 
@@ -37,6 +44,7 @@ export interface RunRow {
   records_duplicate: number;
   warnings: string[];
   error: string | null;
+  format: UploadFormat;
   received_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -57,7 +65,7 @@ export interface RunOutcome {
 }
 
 const RUN_COLUMNS = `id, connector_id, app_client_id, status, file_name, stored_path, bytes, checksum, records_received,
-  records_saved, records_rejected, records_duplicate, warnings, error, received_at, started_at, finished_at`;
+  records_saved, records_rejected, records_duplicate, warnings, error, format, received_at, started_at, finished_at`;
 
 /** Bytes read from a stored upload at a time. */
 const READ_BYTES = 64 * 1024;
@@ -171,12 +179,14 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
   file.pipe(decoder);
   let writing: SignalWriter | undefined;
   try {
+    const kind = connectorKind(run.type);
     const { firstLine, text } = await peekFirstLine(decoder);
     if (firstLine === undefined) {
       throw new AppError("empty_file", 400, "The file is empty: it has no header line and no rows.", { line: 1 });
     }
-    const delimiter = chooseDelimiter(firstLine, config.delimiter);
-    const batches = readCsvBatches(text, delimiter);
+    const format: UploadFormat = looksLikeJson(firstLine) ? "json" : "csv";
+    checkFormat(kind, format);
+    await db.query("UPDATE upload_runs SET format = $2 WHERE id = $1", [runId, format]);
     const writer = new SignalWriter(db, {
       id: runId,
       connectorId: run.connector_id,
@@ -184,72 +194,20 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
       userColumn: config.userColumn,
       timeColumn: config.timeColumn,
       now: () => ctx.clock.now(),
+      afterInsert: afterInsertFor(run.type),
     });
     writing = writer;
-    let plan: ReturnType<typeof planUpload> | undefined;
-    let received = 0;
-    const joined = new LineTally();
-    const padded = new LineTally();
-    const progress = () =>
-      db.query(
-        `UPDATE upload_runs SET records_received = $2, records_saved = $3, records_rejected = $4, records_duplicate = $5
-          WHERE id = $1`,
-        [runId, received, writer.counts.saved, writer.counts.rejected, writer.counts.duplicate],
-      );
-    let sinceYield = performance.now();
-    for await (const items of batches) {
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i] as (typeof items)[number];
-        if ((i & 127) === 127 && performance.now() - sinceYield > YIELD_AFTER_MS) {
-          // Lets the database's answers in, so the batch being written goes on while rows are read.
-          await new Promise((resolve) => setImmediate(resolve));
-          sinceYield = performance.now();
-        }
-        if (!plan) {
-          if (item.kind === "broken" || isBlankRow(item.fields)) continue;
-          plan = planUpload(run.type, config, item.fields, delimiter);
-          onHeaderChecked();
-          continue;
-        }
-        if (item.kind === "broken") {
-          received++;
-          writer.addRejection(item.line, null, item.reason, item.raw);
-        } else {
-          if (isBlankRow(item.fields) || isHeaderRow(plan, item.fields)) continue;
-          received++;
-          const outcome = mapRow(plan, item.fields);
-          if (outcome.fix === "joined") joined.add(item.line);
-          else if (outcome.fix === "padded") padded.add(item.line);
-          if (outcome.ok) writer.addSignal(item.line, outcome.signal, item.raw);
-          else writer.addRejection(item.line, outcome.column, outcome.reason, item.raw);
-        }
-        if (writer.full) {
-          // Hands the batch to the database and goes on reading while it is written.
-          await writer.flush();
-          await progress();
-        }
-      }
-    }
-    if (!plan)
-      throw new AppError("empty_file", 400, "The file is empty: it has no header line and no rows.", { line: 1 });
-    onHeaderChecked();
+    const context: PlanContext = { now: ctx.clock.now().toISOString() };
+    const reading =
+      format === "json"
+        ? await readJson(kind, config, context, text, writer, onHeaderChecked)
+        : await readCsv(kind, config, context, firstLine, text, writer, onHeaderChecked);
     await writer.finish();
 
-    const lastColumn = plan.header[plan.header.length - 1];
-    const warnings = [...decodeWarnings(decoder.report), ...plan.warnings];
-    if (joined.count > 0) {
-      warnings.push(
-        `${joined.count} row(s) had more fields than the header (lines ${joined.listed}); the extra fields were joined into the last column '${lastColumn}'. Quote values that contain the delimiter.`,
-      );
-    }
-    if (padded.count > 0) {
-      warnings.push(
-        `${padded.count} row(s) had fewer fields than the header (lines ${padded.listed}); the missing trailing columns were read as empty.`,
-      );
-    }
+    const warnings = [...decodeWarnings(decoder.report), ...reading.warnings];
     if (writer.counts.unstoredRejections > 0) {
       warnings.push(
-        `Only the first ${MAX_STORED_REJECTIONS.toLocaleString("en-US")} rejected or dropped rows are listed in the log; ${writer.counts.unstoredRejections.toLocaleString("en-US")} more are counted but not listed.`,
+        `Only the first ${MAX_STORED_REJECTIONS.toLocaleString("en-US")} rejected or dropped ${format === "json" ? "records" : "rows"} are listed in the log; ${writer.counts.unstoredRejections.toLocaleString("en-US")} more are counted but not listed.`,
       );
     }
     await db.query(
@@ -257,7 +215,7 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
               records_duplicate = $5, warnings = $6, finished_at = $7, stored_path = NULL WHERE id = $1`,
       [
         runId,
-        received,
+        writer.counts.received,
         writer.counts.saved,
         writer.counts.rejected,
         writer.counts.duplicate,
@@ -274,6 +232,131 @@ async function processRun(ctx: Ctx, runId: string, onHeaderChecked: () => void):
     file.destroy();
     decoder.destroy();
   }
+}
+
+const FORMAT_NAMES: Record<UploadFormat, string> = {
+  csv: "delimited text (CSV or TSV with a header line)",
+  json: "JSON records (an array, one object, or one object per line)",
+};
+
+/** Refuses a file whose format the connector's type does not read. */
+function checkFormat(kind: ConnectorKind, format: UploadFormat): void {
+  if (kind.formats.includes(format)) return;
+  throw new AppError(
+    "wrong_format",
+    400,
+    `Line 1: the file is ${FORMAT_NAMES[format]}, but a ${kind.type} connector reads ${kind.formats.map((f) => FORMAT_NAMES[f]).join(" or ")}; the whole file was refused.`,
+    { line: 1 },
+  );
+}
+
+interface Reading {
+  warnings: string[];
+}
+
+/** Gives way to other work (the batch being written) when reading has held the thread for a while. */
+class Yielder {
+  #since = performance.now();
+  async maybe(i: number): Promise<void> {
+    if ((i & 127) === 127 && performance.now() - this.#since > YIELD_AFTER_MS) {
+      // Lets the database's answers in, so the batch being written goes on while rows are read.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.#since = performance.now();
+    }
+  }
+}
+
+/** Adds a mapped record to the batch, and hands a full batch to the database. */
+async function take(writer: SignalWriter, line: number, outcome: RowOutcome, raw: string): Promise<void> {
+  if (outcome.ok) writer.addSignal(line, outcome.signal, raw);
+  else writer.addRejection(line, outcome.column, outcome.reason, raw);
+  if (writer.full) {
+    // Hands the batch to the database and goes on reading while it is written.
+    await writer.flush();
+    await writer.progress();
+  }
+}
+
+async function readCsv(
+  kind: ConnectorKind,
+  config: ConnectorConfig,
+  context: PlanContext,
+  firstLine: string,
+  text: AsyncIterable<string>,
+  writer: SignalWriter,
+  onHeaderChecked: () => void,
+): Promise<Reading> {
+  const delimiter = chooseDelimiter(firstLine, config.delimiter);
+  const planCsv = kind.planCsv as NonNullable<ConnectorKind["planCsv"]>;
+  let plan: CsvPlan | undefined;
+  const joined = new LineTally();
+  const padded = new LineTally();
+  const yielder = new Yielder();
+  for await (const items of readCsvBatches(text, delimiter)) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as (typeof items)[number];
+      await yielder.maybe(i);
+      if (!plan) {
+        if (item.kind === "broken" || isBlankRow(item.fields)) continue;
+        plan = planCsv(config, item.fields, delimiter, context);
+        onHeaderChecked();
+        continue;
+      }
+      if (item.kind === "broken") {
+        writer.addRejection(item.line, null, item.reason, item.raw);
+        continue;
+      }
+      if (isBlankRow(item.fields) || isHeaderRow(plan, item.fields)) continue;
+      const outcome = plan.map(item.fields);
+      if (outcome.fix === "joined") joined.add(item.line);
+      else if (outcome.fix === "padded") padded.add(item.line);
+      await take(writer, item.line, outcome, item.raw);
+    }
+  }
+  if (!plan)
+    throw new AppError("empty_file", 400, "The file is empty: it has no header line and no rows.", { line: 1 });
+  onHeaderChecked();
+  const warnings = [...plan.warnings];
+  const lastColumn = plan.header[plan.header.length - 1];
+  if (joined.count > 0) {
+    warnings.push(
+      `${joined.count} row(s) had more fields than the header (lines ${joined.listed}); the extra fields were joined into the last column '${lastColumn}'. Quote values that contain the delimiter.`,
+    );
+  }
+  if (padded.count > 0) {
+    warnings.push(
+      `${padded.count} row(s) had fewer fields than the header (lines ${padded.listed}); the missing trailing columns were read as empty.`,
+    );
+  }
+  warnings.push(...(plan.finish?.() ?? []));
+  return { warnings };
+}
+
+async function readJson(
+  kind: ConnectorKind,
+  config: ConnectorConfig,
+  context: PlanContext,
+  text: AsyncIterable<string>,
+  writer: SignalWriter,
+  onHeaderChecked: () => void,
+): Promise<Reading> {
+  const plan: RecordPlan<{ value: unknown; number: number }> = (
+    kind.planJson as NonNullable<ConnectorKind["planJson"]>
+  )(config, context);
+  onHeaderChecked();
+  const yielder = new Yielder();
+  for await (const items of readJsonBatches(text)) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as (typeof items)[number];
+      await yielder.maybe(i);
+      if (item.kind === "broken") {
+        writer.addRejection(item.number, null, item.reason, item.raw);
+        continue;
+      }
+      await take(writer, item.number, plan.map({ value: item.value, number: item.number }), item.raw);
+    }
+  }
+  return { warnings: [...plan.warnings, ...(plan.finish?.() ?? [])] };
 }
 
 /** Tells the scoring engine (and any other listener) which users got new signals; never fails the run. */

@@ -38,6 +38,8 @@ const STAGING_COLUMNS = [
 const REJECTION_COLUMNS = ["run_id", "line", "column_name", "reason", "kind", "raw"] as const;
 
 export interface WriterCounts {
+  /** Records read: every signal and rejected record added (not the duplicates strict handling drops). */
+  received: number;
   saved: number;
   duplicate: number;
   rejected: number;
@@ -52,12 +54,20 @@ interface PendingSignal {
 }
 
 /** A SQL string literal (standard_conforming_strings: only quotes are doubled). */
-const sqlLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+export const sqlLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/**
+ * SQL run after a batch's signals are inserted, in the same transaction (e.g. keeping the latest
+ * employee profile of each user). `source` is a relation with the batch table's columns (user_id,
+ * occurred_at, kind, source_value, attributes, dedupe_key); `run` holds SQL literals of the run's
+ * connector ID, run ID and the time. No parameters: the statements travel with the batch.
+ */
+export type AfterInsert = (source: string, run: { connectorId: string; runId: string; now: string }) => string;
 
 const clip = (raw: string) => (raw.length > MAX_RAW_CHARS ? `${raw.slice(0, MAX_RAW_CHARS)}…` : raw);
 
 export class SignalWriter {
-  readonly counts: WriterCounts = { saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
+  readonly counts: WriterCounts = { received: 0, saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
   /** The batch's signals in COPY text format, written as they are added… */
   #batch = new CopyTextBuffer();
   /** …except those of users not seen yet in this run, written once the users exist. */
@@ -80,6 +90,8 @@ export class SignalWriter {
       userColumn: string;
       timeColumn: string;
       now: () => Date;
+      /** Statements run in the same transaction after the signals of a batch are inserted. */
+      afterInsert?: AfterInsert | undefined;
     },
   ) {
     this.#identity = new IdentityText(run.userColumn, run.timeColumn);
@@ -95,6 +107,7 @@ export class SignalWriter {
   }
 
   addSignal(line: number, signal: MappedSignal, raw: string): void {
+    this.counts.received++;
     const userId = this.#users.get(signal.upn);
     if (userId === undefined) this.#waiting.push({ line, signal, raw });
     else this.#add(line, signal, raw, userId);
@@ -107,7 +120,10 @@ export class SignalWriter {
   }
 
   addRejection(line: number, column: string | null, reason: string, raw: string, kind = "rejected"): void {
-    if (kind === "rejected") this.counts.rejected++;
+    if (kind === "rejected") {
+      this.counts.received++;
+      this.counts.rejected++;
+    }
     if (this.#storedRejections >= MAX_STORED_REJECTIONS) {
       this.counts.unstoredRejections++;
       return;
@@ -144,6 +160,15 @@ export class SignalWriter {
       .finally(() => batch.release());
   }
 
+  /** Records the counts so far on the run, for the run log to show progress. */
+  async progress(): Promise<void> {
+    await this.db.query(
+      `UPDATE upload_runs SET records_received = $2, records_saved = $3, records_rejected = $4, records_duplicate = $5
+        WHERE id = $1`,
+      [this.run.id, this.counts.received, this.counts.saved, this.counts.rejected, this.counts.duplicate],
+    );
+  }
+
   /** Waits for the batch in the database; throws what writing it threw. */
   async settle(): Promise<void> {
     await this.#writing;
@@ -168,6 +193,7 @@ export class SignalWriter {
     if (rows > 0 && this.run.strict) {
       await this.db.copyFromText("upload_staging", STAGING_COLUMNS, text);
     } else if (rows > 0) {
+      const after = this.run.afterInsert?.(BATCH_TABLE, this.#literals());
       const [inserted = 0] = await this.db.copyInTransaction({
         // The load needs no flush to disk of its own: the run's final update is a normal commit,
         // which makes everything before it durable, and an interrupted run is processed again.
@@ -185,12 +211,20 @@ export class SignalWriter {
                  SELECT ${sqlLiteral(this.run.connectorId)}::uuid, ${sqlLiteral(this.run.id)}::uuid, b.user_id, b.occurred_at,
                         b.kind, b.source_value, b.attributes, b.dedupe_key, ${sqlLiteral(this.run.now().toISOString())}::timestamptz
                    FROM ${BATCH_TABLE} b ORDER BY b.line
-                 ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
+                 ON CONFLICT (connector_id, dedupe_key) DO NOTHING${after ? `;\n${after}` : ""}`,
       });
       this.counts.saved += inserted;
       this.counts.duplicate += rows - inserted;
     }
     if (rejections.length > 0) await this.db.copyRows("run_rejections", REJECTION_COLUMNS, rejections);
+  }
+
+  #literals() {
+    return {
+      connectorId: `${sqlLiteral(this.run.connectorId)}::uuid`,
+      runId: `${sqlLiteral(this.run.id)}::uuid`,
+      now: `${sqlLiteral(this.run.now().toISOString())}::timestamptz`,
+    };
   }
 
   /** Moves the run's staged rows (those matching `filter`) to signals; returns how many were new. */
@@ -202,6 +236,11 @@ export class SignalWriter {
        ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
       [this.run.id, this.run.connectorId, this.run.now().toISOString()],
     );
+    const after = this.run.afterInsert?.(
+      `(SELECT * FROM upload_staging s WHERE s.run_id = ${sqlLiteral(this.run.id)}::uuid ${filter})`,
+      this.#literals(),
+    );
+    if (after) await tx.query(after);
     await tx.query("DELETE FROM upload_staging WHERE run_id = $1", [this.run.id]);
     return result.rowCount;
   }

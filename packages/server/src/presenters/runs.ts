@@ -11,6 +11,8 @@ export function presentRun(row: RunRow) {
     appId: row.app_client_id,
     status: row.status,
     fileName: row.file_name,
+    /** 'csv' or 'json'; in a JSON run a rejection's `line` is the record's number in the file. */
+    format: row.format ?? "csv",
     bytes: Number(row.bytes),
     checksum: row.checksum,
     recordsReceived: row.records_received,
