@@ -49,7 +49,7 @@ export const CreateConnectorInput = z.object({
   sourceValues: z.union([z.array(z.string()), z.string()]).optional(),
   mapping: z.record(z.string(), z.array(z.string())).optional(),
   strictDuplicates: z.boolean().optional(),
-  delimiter: z.enum(SUPPORTED_DELIMITERS).optional(),
+  delimiter: z.enum([...SUPPORTED_DELIMITERS, "|"]).optional(),
   /** hr: the data types the connector imports. */
   dataTypes: z.array(z.enum(HR_DATA_TYPES)).min(1).optional(),
   /**
@@ -79,7 +79,8 @@ export interface ConnectorConfig {
   mapping: Record<string, string[]>;
   /** Drop every row that shares user and time with another row of the same file. */
   strictDuplicates: boolean;
-  delimiter: "," | "\t";
+  /** The file's delimiter when its header does not show one: comma or tab (healthcare also pipe). */
+  delimiter: "," | "\t" | "|";
   /** hr only. */
   dataTypes?: HrDataType[];
   /** hr and healthcare: the file's column per field (see CreateConnectorInput.columnMap). */

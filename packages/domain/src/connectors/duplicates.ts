@@ -21,6 +21,7 @@ export function canonicalJson(value: unknown): string {
  * "SaraD@contoso.com" and "sarad@contoso.com" at the same instant are the same event.
  */
 export function signalIdentity(signal: MappedSignal, userColumn: string, timeColumn: string): string {
+  if (signal.dedupeId !== undefined) return canonicalJson(["id", signal.kind, signal.dedupeId]);
   const attributes: Record<string, AttributeValue> = {};
   for (const [k, v] of Object.entries(signal.attributes)) {
     if (k !== userColumn && k !== timeColumn) attributes[k] = v;

@@ -46,6 +46,8 @@ export interface ConnectorKind {
   type: ConnectorType;
   /** Formats uploads of this type may be in; the first is the one a scheduled import expects. */
   formats: readonly UploadFormat[];
+  /** Delimiters a delimited upload may use (detected from its header); comma and tab when not given. */
+  delimiters?: readonly string[];
   /**
    * Validates a creation (or an edit merged over the stored configuration) and returns the
    * configuration to store; throws AppError 400 naming the field. The configuration keeps every

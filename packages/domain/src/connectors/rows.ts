@@ -14,6 +14,7 @@ import {
   MAX_FIELD_LENGTH,
   parseBoolean,
   parseNumber,
+  SUPPORTED_DELIMITERS,
 } from "./schema.ts";
 import { closestName } from "./suggest.ts";
 
@@ -28,6 +29,11 @@ export interface MappedSignal {
   occurredAt: string;
   sourceValue: string | null;
   attributes: Record<string, AttributeValue>;
+  /**
+   * The source's own ID of the event, when it has one: the signal's identity is then this ID (per
+   * kind), so a re-sent event is a duplicate even if other values changed.
+   */
+  dedupeId?: string;
 }
 
 export type RowOutcome =
@@ -77,9 +83,13 @@ function indexOf(header: readonly string[], name: string): number {
  * connector's. (A semicolon or pipe file is parsed with the connector's delimiter, and planUpload
  * then explains the missing columns.)
  */
-export function chooseDelimiter(firstLine: string, configured: string): string {
+export function chooseDelimiter(
+  firstLine: string,
+  configured: string,
+  allowed: readonly string[] = SUPPORTED_DELIMITERS,
+): string {
   const detected = detectDelimiter(firstLine);
-  return detected === "," || detected === "\t" ? detected : configured;
+  return detected !== undefined && allowed.includes(detected) ? detected : configured;
 }
 
 function missingColumn(

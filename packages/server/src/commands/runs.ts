@@ -286,7 +286,7 @@ async function readCsv(
   writer: SignalWriter,
   onHeaderChecked: () => void,
 ): Promise<Reading> {
-  const delimiter = chooseDelimiter(firstLine, config.delimiter);
+  const delimiter = chooseDelimiter(firstLine, config.delimiter, kind.delimiters);
   const planCsv = kind.planCsv as NonNullable<ConnectorKind["planCsv"]>;
   let plan: CsvPlan | undefined;
   const joined = new LineTally();

@@ -50,6 +50,7 @@ export class IdentityText {
   }
 
   of(signal: MappedSignal): string {
+    if (signal.dedupeId !== undefined) return `["id",${valueJson(signal.kind)},${valueJson(signal.dedupeId)}]`;
     const attributes = signal.attributes as Record<string, unknown>;
     let text = `[${valueJson(signal.kind)},${valueJson(signal.upn)},${valueJson(signal.occurredAt)},${valueJson(signal.sourceValue)},{`;
     let first = true;
