@@ -41,28 +41,94 @@ interface CreateOptions {
   dataType?: string[];
   delimiter?: string;
   columnMap?: string[];
+  scenarioColumn?: string;
+  scenarioValue?: string[];
+  fieldSet?: string;
+  activityMapping?: string;
+}
+
+export const CONNECTOR_TYPES = ["indicators", "hr", "badging", "healthcare", "activity"] as const;
+
+/**
+ * An activity mapping as given: a ready-made mapping's ID, or the path of a mapping document
+ * (a .json file) to send as it is.
+ */
+export async function readActivityMapping(value: string): Promise<string | Record<string, unknown>> {
+  if (!/\.json$/i.test(value) && !value.includes("/") && !value.includes("\\")) return value;
+  let text: string;
+  try {
+    text = await readFile(value, "utf8");
+  } catch {
+    throw new CliError(`cannot read the mapping file ${value}.`);
+  }
+  try {
+    const parsed = JSON.parse(text.replace(/^\uFEFF/, "")) as unknown;
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError(`the mapping file ${value} is not a JSON object (${(err as Error).message}).`);
+  }
+}
+
+function scenarioValues(values: string[] | undefined): Record<string, string> {
+  return Object.fromEntries((values ?? []).map((v) => parsePair("--scenario-value", v)));
 }
 
 function parseDelimiter(value: string): string {
-  const named: Record<string, string> = { comma: ",", ",": ",", tab: "\t", "\\t": "\t", "\t": "\t" };
+  const named: Record<string, string> = {
+    comma: ",",
+    ",": ",",
+    tab: "\t",
+    "\\t": "\t",
+    "\t": "\t",
+    pipe: "|",
+    "|": "|",
+  };
   const delimiter = named[value.toLowerCase()];
-  if (!delimiter) throw new UsageError(`--delimiter must be 'comma' or 'tab' (got '${value}').`);
+  if (!delimiter) throw new UsageError(`--delimiter must be 'comma', 'tab' or 'pipe' (got '${value}').`);
   return delimiter;
 }
 
-export function buildConnectorBody(opts: CreateOptions, sample: string | undefined): Record<string, unknown> {
-  if (opts.type === "hr") {
-    const columnMap = Object.fromEntries((opts.columnMap ?? []).map((v) => parsePair("--column-map", v)));
-    return {
-      type: "hr",
-      name: opts.name,
-      appId: opts.appId,
-      dataTypes: opts.dataType && opts.dataType.length > 0 ? opts.dataType.flatMap(parseList) : ["resignation"],
-      ...(sample !== undefined ? { sample } : {}),
-      ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
-    };
+export function buildConnectorBody(
+  opts: CreateOptions,
+  sample: string | undefined,
+  activityMapping?: string | Record<string, unknown>,
+): Record<string, unknown> {
+  const base = { type: opts.type, name: opts.name, appId: opts.appId };
+  const columnMap = Object.fromEntries((opts.columnMap ?? []).map((v) => parsePair("--column-map", v)));
+  const common = {
+    ...(sample !== undefined ? { sample } : {}),
+    ...(Object.keys(columnMap).length > 0 ? { columnMap } : {}),
+    ...(opts.delimiter ? { delimiter: parseDelimiter(opts.delimiter) } : {}),
+    ...(opts.strictDuplicates ? { strictDuplicates: true } : {}),
+  };
+  switch (opts.type) {
+    case "hr": {
+      const values = scenarioValues(opts.scenarioValue);
+      return {
+        ...base,
+        dataTypes: opts.dataType && opts.dataType.length > 0 ? opts.dataType.flatMap(parseList) : ["resignation"],
+        ...common,
+        ...(opts.scenarioColumn ? { scenarioColumn: opts.scenarioColumn } : {}),
+        ...(Object.keys(values).length > 0 ? { scenarioValues: values } : {}),
+      };
+    }
+    case "badging":
+      return { ...base, ...(opts.strictDuplicates ? { strictDuplicates: true } : {}) };
+    case "healthcare":
+      return { ...base, ...common, ...(opts.fieldSet ? { fieldSet: opts.fieldSet } : {}) };
+    case "activity":
+      if (activityMapping === undefined) {
+        throw new UsageError(
+          "--activity-mapping is required for an activity connector: a ready-made mapping's ID (see 'openirm activity mappings') or a mapping .json file.",
+        );
+      }
+      return { ...base, ...common, activityMapping };
+    case "indicators":
+      break;
+    default:
+      throw new UsageError(`--type must be one of ${CONNECTOR_TYPES.join(", ")} (got '${opts.type}').`);
   }
-  if (opts.type !== "indicators") throw new UsageError(`--type must be 'indicators' or 'hr' (got '${opts.type}').`);
   if (sample === undefined) throw new UsageError("--sample FILE is required for an indicators connector.");
   if (!opts.userColumn) throw new UsageError("--user-column is required for an indicators connector.");
   if (!opts.timeColumn) throw new UsageError("--time-column is required for an indicators connector.");
@@ -101,11 +167,13 @@ export function buildConnectorBody(opts: CreateOptions, sample: string | undefin
 export function registerConnectors(program: Command, io: CliIo): void {
   const connectors = program.command("connectors").description("connectors: where uploaded files go");
 
-  withServer(connectors.command("create").description("create a connector (indicators or hr) from a sample file"))
-    .requiredOption("--type <type>", "indicators | hr")
+  withServer(
+    connectors.command("create").description("create a connector: indicators, hr, badging, healthcare or activity"),
+  )
+    .requiredOption("--type <type>", CONNECTOR_TYPES.join(" | "))
     .requiredOption("--name <name>", "connector name")
     .requiredOption("--app-id <clientId>", "client ID of the app registration that will upload")
-    .option("--sample <file>", "sample CSV file (required for indicators)")
+    .option("--sample <file>", "sample file (required for indicators; hr, healthcare and activity check it)")
     .option("--user-column <column>", "column with the user's UPN / email address (indicators)")
     .option("--time-column <column>", "column with the event time (indicators)")
     .option("--source-column <column>", "column whose values split the file into several indicators")
@@ -116,10 +184,22 @@ export function registerConnectors(program: Command, io: CliIo): void {
       collect,
     )
     .option("--map <Value=col1,col2>", "columns to keep for a source value, or Default (repeatable)", collect)
-    .option("--delimiter <comma|tab>", "the file's delimiter (default: detected from the sample)")
+    .option("--delimiter <comma|tab|pipe>", "the file's delimiter (default: detected from the sample)")
     .option("--strict-duplicates", "drop every row of a file that shares user and time with another row")
-    .option("--data-type <type>", "hr: data type(s), e.g. resignation (repeatable; default resignation)", collect)
-    .option("--column-map <Field=Column>", "hr: the file's column for a field (repeatable)", collect)
+    .option(
+      "--data-type <type>",
+      "hr: data type(s): resignation, job-level-change, performance-review, performance-improvement-plan, employee-profile (repeatable; default resignation)",
+      collect,
+    )
+    .option(
+      "--column-map <Field=Column>",
+      "hr, healthcare: the file's column for a field; hr also takes type.Field=Column (repeatable)",
+      collect,
+    )
+    .option("--scenario-column <column>", "hr: the column that names each row's data type (e.g. HRScenario)")
+    .option("--scenario-value <type=Value>", "hr: the scenario column's value for a data type (repeatable)", collect)
+    .option("--field-set <generic|epic>", "healthcare: the EHR field set of the files (default generic)")
+    .option("--activity-mapping <id|file.json>", "activity: a ready-made mapping's ID or a mapping document")
     .addHelpText(
       "after",
       `
@@ -127,11 +207,17 @@ Examples:
   openirm connectors create --type indicators --name 'SIEM detections' --app-id CLIENT_ID \\
     --sample detections.csv --user-column UPN --time-column Aggregation_Date \\
     --source-column Source_Workload --source-values Salesforce,Dropbox --column-type Alert_Count=Number --json
-  openirm connectors create --type hr --name 'HR resignations' --app-id CLIENT_ID --sample resignations.csv`,
+  openirm connectors create --type hr --name 'HR resignations' --app-id CLIENT_ID --sample resignations.csv
+  openirm connectors create --type hr --name 'HR events' --app-id CLIENT_ID --sample hr.csv \
+    --data-type resignation,job-level-change,performance-review --scenario-column HRScenario
+  openirm connectors create --type badging --name 'Badge readers' --app-id CLIENT_ID
+  openirm connectors create --type healthcare --name 'Epic access log' --app-id CLIENT_ID --field-set epic --sample access.csv
+  openirm connectors create --type activity --name 'M365 audit' --app-id CLIENT_ID --activity-mapping m365-audit`,
     )
     .action(async (opts: CreateOptions) => {
       const sample = opts.sample !== undefined ? await readSample(opts.sample) : undefined;
-      const body = buildConnectorBody(opts, sample);
+      const mapping = opts.activityMapping !== undefined ? await readActivityMapping(opts.activityMapping) : undefined;
+      const body = buildConnectorBody(opts, sample, mapping);
       const client = await connectSignedIn(io, opts);
       const created = await client.post("/api/connectors", body);
       if (opts.json) return printJson(io, created);
@@ -177,7 +263,11 @@ Examples:
 type EditOptions = Partial<Omit<CreateOptions, "type">>;
 
 /** The PATCH body of `connectors edit`: only what the options name. */
-export function buildEditBody(opts: EditOptions, sample: string | undefined): Record<string, unknown> {
+export function buildEditBody(
+  opts: EditOptions,
+  sample: string | undefined,
+  activityMapping?: string | Record<string, unknown>,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (opts.name !== undefined) body.name = opts.name;
   if (opts.appId !== undefined) body.appId = opts.appId;
@@ -214,6 +304,12 @@ export function buildEditBody(opts: EditOptions, sample: string | undefined): Re
   if (opts.columnMap && opts.columnMap.length > 0) {
     body.columnMap = Object.fromEntries(opts.columnMap.map((v) => parsePair("--column-map", v)));
   }
+  if (opts.scenarioColumn !== undefined) {
+    body.scenarioColumn = opts.scenarioColumn.toLowerCase() === "none" ? null : opts.scenarioColumn;
+  }
+  if (opts.scenarioValue && opts.scenarioValue.length > 0) body.scenarioValues = scenarioValues(opts.scenarioValue);
+  if (opts.fieldSet !== undefined) body.fieldSet = opts.fieldSet;
+  if (activityMapping !== undefined) body.activityMapping = activityMapping;
   if (Object.keys(body).length === 0) {
     throw new UsageError("connectors edit: give at least one change (--name, --app-id, --map, --sample …).");
   }
@@ -381,11 +477,19 @@ function registerOperations(connectors: Command, io: CliIo): void {
     .option("--source-values <A,B>", "the values of the source column, comma-separated")
     .option("--column-type <Column=Type>", "set a column's type: Text, Number, DateTime, Boolean (repeatable)", collect)
     .option("--map <Value=col1,col2>", "columns to keep for a source value, or Default (repeatable)", collect)
-    .option("--delimiter <comma|tab>", "the file's delimiter")
+    .option("--delimiter <comma|tab|pipe>", "the file's delimiter")
     .option("--strict-duplicates", "drop every row of a file that shares user and time with another row")
     .option("--no-strict-duplicates", "keep rows that share user and time unless identical")
     .option("--data-type <type>", "hr: data type(s) (repeatable)", collect)
-    .option("--column-map <Field=Column>", "hr: the file's column for a field (repeatable)", collect)
+    .option(
+      "--column-map <Field=Column>",
+      "hr, healthcare: the file's column for a field; hr also takes type.Field=Column (repeatable)",
+      collect,
+    )
+    .option("--scenario-column <column>", "hr: the column naming each row's data type, or 'none'")
+    .option("--scenario-value <type=Value>", "hr: the scenario column's value for a data type (repeatable)", collect)
+    .option("--field-set <generic|epic>", "healthcare: the EHR field set of the files")
+    .option("--activity-mapping <id|file.json>", "activity: a ready-made mapping's ID or a mapping document")
     .addHelpText(
       "after",
       `
@@ -397,7 +501,8 @@ Examples:
     )
     .action(async (id: string, opts: EditOptions) => {
       const sample = opts.sample !== undefined ? await readSample(opts.sample) : undefined;
-      const body = buildEditBody(opts, sample);
+      const mapping = opts.activityMapping !== undefined ? await readActivityMapping(opts.activityMapping) : undefined;
+      const body = buildEditBody(opts, sample, mapping);
       const client = await connectSignedIn(io, opts);
       const updated = await client.patch<{ name: string; changed: string[] }>(path(id), body);
       if (opts.json) return printJson(io, updated);

@@ -338,7 +338,8 @@ export async function updateConnector(
     let config: ConnectorConfig;
     if (patch.sample !== undefined) {
       config = buildConnectorConfig(input, parseSampleText(patch.sample, patch.delimiter));
-    } else if (row.type === "hr") {
+    } else if (row.type !== "indicators") {
+      // Only an indicators connector's configuration is checked against its sample's columns.
       config = buildConnectorConfig(input, undefined);
     } else {
       try {
