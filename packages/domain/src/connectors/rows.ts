@@ -38,7 +38,13 @@ export interface MappedSignal {
 
 export type RowOutcome =
   | { ok: true; signal: MappedSignal; fix: FieldCountFix }
-  | { ok: false; column: string | null; reason: string; fix: FieldCountFix };
+  | { ok: false; column: string | null; reason: string; fix: FieldCountFix; skip?: undefined }
+  /**
+   * A well-formed record the connector does not import (e.g. an audit log event of a type its
+   * mapping leaves out): counted as received, neither stored nor rejected. The plan's finish()
+   * says how many were skipped and why.
+   */
+  | { ok: false; skip: true; column: null; reason: string; fix: FieldCountFix };
 
 interface KeptColumn {
   name: string;

@@ -269,6 +269,7 @@ class Yielder {
 /** Adds a mapped record to the batch, and hands a full batch to the database. */
 async function take(writer: SignalWriter, line: number, outcome: RowOutcome, raw: string): Promise<void> {
   if (outcome.ok) writer.addSignal(line, outcome.signal, raw);
+  else if (outcome.skip) writer.skip();
   else writer.addRejection(line, outcome.column, outcome.reason, raw);
   if (writer.full) {
     // Hands the batch to the database and goes on reading while it is written.

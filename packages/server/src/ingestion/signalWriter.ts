@@ -43,6 +43,8 @@ export interface WriterCounts {
   saved: number;
   duplicate: number;
   rejected: number;
+  /** Records received that the connector does not import (neither stored nor rejected). */
+  skipped: number;
   /** Rejections counted but not stored (over the cap). */
   unstoredRejections: number;
 }
@@ -67,7 +69,7 @@ export type AfterInsert = (source: string, run: { connectorId: string; runId: st
 const clip = (raw: string) => (raw.length > MAX_RAW_CHARS ? `${raw.slice(0, MAX_RAW_CHARS)}…` : raw);
 
 export class SignalWriter {
-  readonly counts: WriterCounts = { received: 0, saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
+  readonly counts: WriterCounts = { received: 0, skipped: 0, saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
   /** The batch's signals in COPY text format, written as they are added… */
   #batch = new CopyTextBuffer();
   /** …except those of users not seen yet in this run, written once the users exist. */
@@ -117,6 +119,12 @@ export class SignalWriter {
     const source = signal.sourceValue === null ? "\\N" : copyText(signal.sourceValue);
     const row = `${line}\t${userId}\t${signal.occurredAt}\t${copyText(signal.kind)}\t${source}\t${copyJson(JSON.stringify(signal.attributes))}\t${this.#identity.key(signal)}`;
     this.#batch.addRow(this.run.strict ? `${this.run.id}\t${row}\t${copyText(clip(raw))}` : row);
+  }
+
+  /** A record received but not imported (see RowOutcome's skip). */
+  skip(): void {
+    this.counts.received++;
+    this.counts.skipped++;
   }
 
   addRejection(line: number, column: string | null, reason: string, raw: string, kind = "rejected"): void {
