@@ -319,21 +319,50 @@ function benchDatabase(url: string): { url: string; drop(): void } {
   }
 }
 
-function copyBaseline(url: string, file: string): { seconds: number; rowsPerSecond: number } {
+const FILE_COLUMNS = `upn text NOT NULL, display_name text, alert_severity text, alert_count integer,
+       aggregation_date timestamptz NOT NULL, source_workload text,
+       additional_info_salesforce text, additional_info_dropbox text`;
+const FILE_COLUMN_NAMES =
+  "upn, display_name, alert_severity, alert_count, aggregation_date, source_workload, additional_info_salesforce, additional_info_dropbox";
+
+interface Baseline {
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+/**
+ * psql's \copy of the file into a table made by `create`, timed; the table is dropped afterwards.
+ */
+function timedCopy(url: string, file: string, create: string): Baseline {
+  psql(url, `DROP TABLE IF EXISTS bench_signals_copy; ${create}`);
+  const started = performance.now();
   psql(
     url,
-    `DROP TABLE IF EXISTS bench_signals_copy; CREATE TABLE bench_signals_copy (
-       upn text NOT NULL, display_name text, alert_severity text, alert_count integer,
-       aggregation_date timestamptz NOT NULL, source_workload text,
-       additional_info_salesforce text, additional_info_dropbox text)`,
+    `\\copy bench_signals_copy (${FILE_COLUMN_NAMES}) FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, HEADER true)`,
   );
-  const started = performance.now();
-  psql(url, `\\copy bench_signals_copy FROM '${file.replaceAll("'", "''")}' WITH (FORMAT csv, HEADER true)`);
   const seconds = (performance.now() - started) / 1000;
   const copied = Number(psql(url, "SELECT count(*) FROM bench_signals_copy").trim());
   psql(url, "DROP TABLE bench_signals_copy");
   if (copied !== ROWS) throw new Error(`\\copy loaded ${copied} rows instead of ${ROWS}`);
   return { seconds, rowsPerSecond: ROWS / seconds };
+}
+
+/**
+ * Two baselines: the file into a plain table with its columns, and into an equivalent table — the
+ * same columns with what OpenIRM's signals table keeps for every row: a generated row ID, a unique
+ * index that refuses a re-sent row (de-duplication) and an index by user and time (how scoring reads
+ * signals). The second is the one the target compares with.
+ */
+function copyBaselines(url: string, file: string): { plain: Baseline; equivalent: Baseline } {
+  const plain = timedCopy(url, file, `CREATE TABLE bench_signals_copy (${FILE_COLUMNS})`);
+  const equivalent = timedCopy(
+    url,
+    file,
+    `CREATE TABLE bench_signals_copy (id bigserial PRIMARY KEY, ${FILE_COLUMNS});
+     CREATE UNIQUE INDEX bench_signals_copy_dedupe ON bench_signals_copy (${FILE_COLUMN_NAMES});
+     CREATE INDEX bench_signals_copy_user_time ON bench_signals_copy (upn, aggregation_date)`,
+  );
+  return { plain, equivalent };
 }
 
 function table(rows: string[][]): string {
@@ -353,7 +382,7 @@ async function main() {
   log(`generated ${(bytes / 1024 / 1024).toFixed(1)} MiB in ${((performance.now() - genStart) / 1000).toFixed(1)} s`);
 
   const results: Result[] = [];
-  let copy: { seconds: number; rowsPerSecond: number } | undefined;
+  let baselines: { plain: Baseline; equivalent: Baseline } | undefined;
   try {
     if (ENGINES.has("pglite")) {
       for (const variant of VARIANTS) results.push(await runVariant("PGlite (embedded)", undefined, variant, file));
@@ -362,7 +391,7 @@ async function main() {
       const db = benchDatabase(process.env.DATABASE_URL);
       try {
         for (const variant of VARIANTS) results.push(await runVariant("PostgreSQL", db.url, variant, file));
-        if (!args["skip-baseline"]) copy = copyBaseline(db.url, file);
+        if (!args["skip-baseline"]) baselines = copyBaselines(db.url, file);
       } finally {
         db.drop();
       }
@@ -385,6 +414,7 @@ async function main() {
     "dup",
     "requests",
   ];
+  const copy = baselines?.equivalent;
   if (copy) header.push("× \\copy");
   const lines = [header];
   for (const r of results) {
@@ -404,27 +434,34 @@ async function main() {
     if (copy) line.push(r.engine === "PostgreSQL" ? (copy.rowsPerSecond / r.rowsPerSecond).toFixed(1) : "-");
     lines.push(line);
   }
-  if (copy) {
-    lines.push([
-      "PostgreSQL",
-      "psql \\copy (baseline)",
-      String(ROWS),
-      copy.seconds.toFixed(1),
-      String(Math.round(copy.rowsPerSecond)),
-      "-",
-      "-",
-      String(ROWS),
-      "0",
-      "0",
-      "1",
-      "1.0",
-    ]);
+  if (baselines) {
+    for (const [label, b] of [
+      ["psql \\copy, plain table", baselines.plain],
+      ["psql \\copy, equivalent table", baselines.equivalent],
+    ] as const) {
+      lines.push([
+        "PostgreSQL",
+        label,
+        String(ROWS),
+        b.seconds.toFixed(1),
+        String(Math.round(b.rowsPerSecond)),
+        "-",
+        "-",
+        String(ROWS),
+        "0",
+        "0",
+        "1",
+        (baselines.equivalent.rowsPerSecond / b.rowsPerSecond).toFixed(1),
+      ]);
+    }
   }
   process.stdout.write(
     `\nIngest benchmark: ${ROWS} rows (${(bytes / 1024 / 1024).toFixed(1)} MiB), node ${process.version}, ` +
       `${cpus().length} CPUs, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free)\n\n` +
       `${table(lines)}\n` +
-      (copy ? "\n× \\copy: how many times faster psql's \\copy loads the same file into a plain table.\n" : ""),
+      (copy
+        ? "\n× \\copy: how many times faster psql's \\copy loads the same file into the equivalent table (target: at most 2).\n"
+        : ""),
   );
 }
 
