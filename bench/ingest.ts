@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { cpus, freemem, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { uploadFile } from "@openirm/cli";
+import { DEFAULT_RECORDS_PER_CALL, uploadFile } from "@openirm/cli";
 import { demoIndicatorLines, demoUsersForRows, generateDemoOrg } from "@openirm/domain";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -20,7 +20,7 @@ const ADMIN_PASSWORD = "bench-admin-password";
 const { values: args } = parseArgs({
   options: {
     rows: { type: "string", default: "1000000" },
-    "records-per-call": { type: "string", default: "5000" },
+    "records-per-call": { type: "string", default: String(DEFAULT_RECORDS_PER_CALL) },
     variants: { type: "string", default: "chunked,whole" },
     seed: { type: "string", default: "1" },
     engines: { type: "string", default: "pglite,postgres" },
@@ -127,7 +127,8 @@ async function startChildServer(databaseUrl: string | undefined): Promise<Starte
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;
   const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
-  const child = spawn(process.execPath, [...profile, join(ROOT, "packages/cli/bin/openirm.js"), "serve"], {
+  // The server as `npm start` runs it: the bundle scripts/build.mjs makes (built once in main()).
+  const child = spawn(process.execPath, [...profile, join(ROOT, "dist/openirm.mjs"), "serve"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -373,6 +374,7 @@ function table(rows: string[][]): string {
 }
 
 async function main() {
+  execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
   const workDir = mkdtempSync(join(tmpdir(), "openirm-bench-"));
   const file = join(workDir, "detections.csv");
   log(`generating ${ROWS} rows into ${file}…`);
