@@ -10,6 +10,7 @@ import { registerPolicies } from "./commands/policies.ts";
 import { registerRuns } from "./commands/runs.ts";
 import { registerScoring } from "./commands/scoring.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerSettings } from "./commands/settings.ts";
 import { registerUpload } from "./commands/upload.ts";
 import { CliError } from "./errors.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIo): Command {
   registerPolicies(program, io);
   registerAlerts(program, io);
   registerScoring(program, io);
+  registerSettings(program, io);
   return program;
 }
 

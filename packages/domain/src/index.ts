@@ -7,6 +7,7 @@ export * from "./connectors/rows.ts";
 export * from "./connectors/schema.ts";
 export * from "./connectors/suggest.ts";
 export * from "./demo/index.ts";
+export * from "./detections/index.ts";
 export * from "./directory/index.ts";
 export * from "./errors.ts";
 export * from "./policies/customIndicators.ts";
