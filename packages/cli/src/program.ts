@@ -1,11 +1,13 @@
 // The `openirm` command line: builds the command tree and runs it, in-process and testable.
 
 import { Command, CommanderError } from "commander";
+import { registerActivity } from "./commands/activity.ts";
 import { registerAlerts } from "./commands/alerts.ts";
 import { registerApps } from "./commands/apps.ts";
 import { registerConnectors } from "./commands/connectors.ts";
 import { registerIndicators } from "./commands/indicators.ts";
 import { registerLogin } from "./commands/login.ts";
+import { registerPhysicalAssets } from "./commands/physicalAssets.ts";
 import { registerPolicies } from "./commands/policies.ts";
 import { registerRuns } from "./commands/runs.ts";
 import { registerScoring } from "./commands/scoring.ts";
@@ -40,6 +42,8 @@ export function buildProgram(io: CliIo): Command {
   registerPolicies(program, io);
   registerAlerts(program, io);
   registerScoring(program, io);
+  registerPhysicalAssets(program, io);
+  registerActivity(program, io);
   registerSettings(program, io);
   return program;
 }

@@ -48,7 +48,14 @@ export async function openServices(
     firstStart = { tenantId: tenant.id, adminUsername: "admin" };
   }
   tenant.settings = { ...readTenantSettings(tenant.settings) };
-  const services: Services = { db: database, clock, log, config, tenant, hooks: { afterSignalsStored: [] } };
+  const services: Services = {
+    db: database,
+    clock,
+    log,
+    config,
+    tenant,
+    hooks: { afterSignalsStored: [], afterAccountsChanged: [] },
+  };
   const admins = await database.query("SELECT 1 FROM accounts LIMIT 1");
   if (admins.rows.length === 0) {
     const password = config.adminPassword ?? randomBytes(12).toString("base64url");

@@ -19,9 +19,11 @@ export interface Services {
   log: Logger;
   config: Config;
   tenant: TenantRow;
-  /** Called after an upload run has stored its signals; the scoring job hooks in here. */
   hooks: {
+    /** Called after an upload run has stored its signals; the scoring job hooks in here. */
     afterSignalsStored: Array<(ctx: Ctx, info: { runId: string; userIds: string[] }) => Promise<void>>;
+    /** Called after the directory recorded account changes (disabled, deleted) for these users. */
+    afterAccountsChanged: Array<(ctx: Ctx, userIds: string[]) => Promise<void>>;
   };
 }
 

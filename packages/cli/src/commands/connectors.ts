@@ -44,6 +44,7 @@ interface CreateOptions {
   scenarioColumn?: string;
   scenarioValue?: string[];
   fieldSet?: string;
+  upnDomain?: string;
   activityMapping?: string;
 }
 
@@ -116,7 +117,12 @@ export function buildConnectorBody(
     case "badging":
       return { ...base, ...(opts.strictDuplicates ? { strictDuplicates: true } : {}) };
     case "healthcare":
-      return { ...base, ...common, ...(opts.fieldSet ? { fieldSet: opts.fieldSet } : {}) };
+      return {
+        ...base,
+        ...common,
+        ...(opts.fieldSet ? { fieldSet: opts.fieldSet } : {}),
+        ...(opts.upnDomain ? { upnDomain: opts.upnDomain } : {}),
+      };
     case "activity":
       if (activityMapping === undefined) {
         throw new UsageError(
@@ -199,6 +205,7 @@ export function registerConnectors(program: Command, io: CliIo): void {
     .option("--scenario-column <column>", "hr: the column that names each row's data type (e.g. HRScenario)")
     .option("--scenario-value <type=Value>", "hr: the scenario column's value for a data type (repeatable)", collect)
     .option("--field-set <generic|epic>", "healthcare: the EHR field set of the files (default generic)")
+    .option("--upn-domain <domain>", "healthcare: domain that turns a bare account name into a UPN")
     .option("--activity-mapping <id|file.json>", "activity: a ready-made mapping's ID or a mapping document")
     .addHelpText(
       "after",
@@ -309,6 +316,7 @@ export function buildEditBody(
   }
   if (opts.scenarioValue && opts.scenarioValue.length > 0) body.scenarioValues = scenarioValues(opts.scenarioValue);
   if (opts.fieldSet !== undefined) body.fieldSet = opts.fieldSet;
+  if (opts.upnDomain !== undefined) body.upnDomain = opts.upnDomain;
   if (activityMapping !== undefined) body.activityMapping = activityMapping;
   if (Object.keys(body).length === 0) {
     throw new UsageError("connectors edit: give at least one change (--name, --app-id, --map, --sample …).");
@@ -489,6 +497,7 @@ function registerOperations(connectors: Command, io: CliIo): void {
     .option("--scenario-column <column>", "hr: the column naming each row's data type, or 'none'")
     .option("--scenario-value <type=Value>", "hr: the scenario column's value for a data type (repeatable)", collect)
     .option("--field-set <generic|epic>", "healthcare: the EHR field set of the files")
+    .option("--upn-domain <domain>", "healthcare: domain that turns a bare account name into a UPN")
     .option("--activity-mapping <id|file.json>", "activity: a ready-made mapping's ID or a mapping document")
     .addHelpText(
       "after",

@@ -1,4 +1,5 @@
-// `openirm upload`: the connector upload client (what the sample upload script does, done right).
+// `openirm upload`: the connector upload client (what the sample upload scripts do, done right):
+// CSV files and JSON records, to /api/signals or, for badging connectors, /api/signals/physicalbadging.
 
 import cliProgress from "cli-progress";
 import type { Command } from "commander";
@@ -10,6 +11,7 @@ import { printFields, printJson } from "../output.ts";
 import {
   DEFAULT_RECORDS_PER_CALL,
   DEFAULT_RETRY,
+  UPLOAD_ENDPOINTS,
   type UploadEndpoint,
   UploadError,
   type UploadHooks,
@@ -25,7 +27,7 @@ interface UploadCommandOptions {
   appSecret?: string;
   jobId: string;
   filePath: string;
-  recordsPerCall: string;
+  recordsPerCall?: string;
   endpoint: string;
   checkpointDir?: string;
   checkpoint: boolean;
@@ -118,18 +120,24 @@ export function registerUpload(program: Command, io: CliIo): void {
   withServer(
     program
       .command("upload")
-      .description("upload a CSV file to a connector's job, in chunks, resuming after interruptions")
+      .description("upload a CSV or JSON file to a connector's job, in chunks, resuming after interruptions")
       .requiredOption("--tenant-id <id>", "tenant ID (printed at the server's first start and by 'apps create')")
       .requiredOption("--app-id <clientId>", "app registration client ID")
       .option("--app-secret <secret>", "app registration secret (default: OPENIRM_APP_SECRET)")
       .requiredOption("--job-id <id>", "the connector's job ID")
-      .requiredOption("--file-path <file>", "the CSV file to upload")
+      .requiredOption(
+        "--file-path <file>",
+        "the file to upload: CSV, or JSON records (an array, one object, or one object per line)",
+      )
       .option(
         "--records-per-call <n>",
-        "data records per request; 0 sends the whole file in one request",
-        String(DEFAULT_RECORDS_PER_CALL),
+        `data records per request (default ${DEFAULT_RECORDS_PER_CALL.toLocaleString("en-US")}); 0 sends the whole file in one request`,
       )
-      .option("--endpoint <endpoint>", "signals | hr-termination (the older HR endpoint)", "signals")
+      .option(
+        "--endpoint <endpoint>",
+        "signals | physicalbadging (badging connectors: JSON records as a JSON body) | hr-termination (the older HR endpoint)",
+        "signals",
+      )
       .option("--checkpoint-dir <dir>", "where to keep the resume checkpoint (default: next to the file)")
       .option("--no-checkpoint", "do not keep a checkpoint (a re-run starts from the first record)")
       .option("--restart", "ignore an existing checkpoint and start from the first record")
@@ -143,16 +151,18 @@ export function registerUpload(program: Command, io: CliIo): void {
     .addHelpText(
       "after",
       `
-Example:
+Examples:
   openirm upload --server https://irm.example.org --tenant-id TENANT --app-id CLIENT_ID \\
-    --app-secret SECRET --job-id JOB_ID --file-path ./detections.csv`,
+    --app-secret SECRET --job-id JOB_ID --file-path ./detections.csv
+  openirm upload --server https://irm.example.org --tenant-id TENANT --app-id CLIENT_ID \\
+    --app-secret SECRET --job-id JOB_ID --file-path ./badges.json --endpoint physicalbadging`,
     )
     .action(async (opts: UploadCommandOptions) => {
-      const recordsPerCall = parseWholeNumber("--records-per-call", opts.recordsPerCall, 0) as number;
+      const recordsPerCall = parseWholeNumber("--records-per-call", opts.recordsPerCall, 0);
       const attempts = parseWholeNumber("--retries", opts.retries, 1) as number;
       const baseDelayMs = parseWholeNumber("--retry-delay", opts.retryDelay, 0) as number;
-      if (opts.endpoint !== "signals" && opts.endpoint !== "hr-termination") {
-        throw new UsageError(`--endpoint must be 'signals' or 'hr-termination' (got '${opts.endpoint}').`);
+      if (!(UPLOAD_ENDPOINTS as readonly string[]).includes(opts.endpoint)) {
+        throw new UsageError(`--endpoint must be one of ${UPLOAD_ENDPOINTS.join(", ")} (got '${opts.endpoint}').`);
       }
       const appSecret = opts.appSecret ?? io.env.OPENIRM_APP_SECRET;
       if (!appSecret) throw new UsageError("--app-secret is required (or set OPENIRM_APP_SECRET).");
@@ -168,7 +178,7 @@ Example:
             appSecret,
             jobId: opts.jobId,
             filePath: opts.filePath,
-            recordsPerCall,
+            ...(recordsPerCall !== undefined ? { recordsPerCall } : {}),
             endpoint: opts.endpoint as UploadEndpoint,
             ...(opts.checkpointDir ? { checkpointDir: opts.checkpointDir } : {}),
             checkpoint: opts.checkpoint,
@@ -192,7 +202,11 @@ Example:
       hooks.stop();
       if (opts.json) return printJson(io, summary);
       if (summary.chunks === 0) {
-        io.out(`Nothing to upload: ${opts.filePath} has a header and no records.\n`);
+        io.out(
+          summary.format === "json"
+            ? `Nothing to upload: ${opts.filePath} has no records.\n`
+            : `Nothing to upload: ${opts.filePath} has a header and no records.\n`,
+        );
         return;
       }
       io.out(`Uploaded ${summary.file} to job ${summary.jobId}.\n`);

@@ -98,6 +98,7 @@ function detectDelimiter(header: Buffer): number {
     [0x2c, 0],
     [0x09, 0],
     [0x3b, 0],
+    [0x7c, 0], // pipe: healthcare .psv exports
   ]);
   let inQuotes = false;
   for (const b of header) {

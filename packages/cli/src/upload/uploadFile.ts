@@ -1,7 +1,9 @@
-// The connector upload client, as a library: streams a CSV file to a connector's job in chunks of
-// N records (the header repeated in each), with a fresh token before every chunk, retries with
-// exponential backoff on server and network errors, no retry on other refusals, and a checkpoint
-// so an interrupted upload resumes after the last acknowledged chunk.
+// The connector upload client, as a library: streams a file to a connector's job in chunks of N
+// whole records — a CSV file with its header repeated in each chunk, or JSON records (an array, one
+// object, or NDJSON) sent as NDJSON in a multipart file, or as a JSON array body to the badging
+// endpoint — with a fresh token before every chunk, retries with exponential backoff on server and
+// network errors, no retry on other refusals, and a checkpoint so an interrupted upload resumes
+// after the last acknowledged chunk.
 
 import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -22,12 +24,23 @@ import {
   writeCheckpoint,
 } from "./checkpoint.ts";
 import { type ChunkBoundary, chunkBoundaries, countRecords, readLayout } from "./csvScan.ts";
+import {
+  countJsonRecords,
+  isBlankFile,
+  type JsonLayout,
+  jsonChunks,
+  readJsonLayout,
+  recordBytes,
+  recordBytesLength,
+} from "./jsonScan.ts";
 
-export type UploadEndpoint = "signals" | "hr-termination";
+export const UPLOAD_ENDPOINTS = ["signals", "hr-termination", "physicalbadging"] as const;
+export type UploadEndpoint = (typeof UPLOAD_ENDPOINTS)[number];
 
 export const UPLOAD_ENDPOINT_PATHS: Record<UploadEndpoint, string> = {
   signals: "/api/signals",
   "hr-termination": "/api/signals/hr/termination/csv",
+  physicalbadging: "/api/signals/physicalbadging",
 };
 
 export interface RetryPolicy {
@@ -40,7 +53,15 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 1000, maxDelayMs: 30_000 };
-export const DEFAULT_RECORDS_PER_CALL = 5000;
+/** Records per request of a CSV file (the HR script's chunk size). */
+/** Records per request for CSV files: the reference upload script's chunk size. */
+export const DEFAULT_RECORDS_PER_CALL = 50_000;
+/** Records per request of a JSON file (the badging script's chunk size). */
+export const DEFAULT_JSON_RECORDS_PER_CALL = 50_000;
+/** The most records one request to the badging endpoint may carry. */
+export const MAX_BADGING_RECORDS_PER_CALL = 100_000;
+
+const JSON_EXTENSIONS = [".json", ".ndjson", ".jsonl"];
 
 export interface UploadOptions {
   server: string;
@@ -49,7 +70,10 @@ export interface UploadOptions {
   appSecret: string;
   jobId: string;
   filePath: string;
-  /** Data records per request (default 5,000); 0 sends the whole file in one request, as it is. */
+  /**
+   * Data records per request (default 50,000); 0 sends the whole file in
+   * one request, as it is.
+   */
   recordsPerCall?: number;
   endpoint?: UploadEndpoint;
   /** Where to keep the checkpoint (default: next to the file). */
@@ -85,6 +109,7 @@ export interface ChunkResult {
 
 export interface UploadStart {
   file: string;
+  format: "csv" | "json";
   totalBytes: number;
   /** Bytes already acknowledged by an earlier, interrupted run. */
   resumedBytes: number;
@@ -111,6 +136,7 @@ export interface UploadHooks {
 
 export interface UploadSummary {
   file: string;
+  format: "csv" | "json";
   jobId: string;
   endpoint: UploadEndpoint;
   complete: boolean;
@@ -212,7 +238,14 @@ async function requestToken(opts: UploadOptions, server: string): Promise<string
   return token;
 }
 
-type BodyPart = Buffer | { path: string; start: number; end: number };
+type BodyPart = Buffer | { path: string; start: number; end: number } | (() => AsyncIterable<Buffer>);
+
+/** A request body: its pieces, produced again for every attempt. */
+interface RequestBody {
+  parts: BodyPart[];
+  /** Length of the pieces that are generators (the others are measured). */
+  generatedLength: number;
+}
 
 interface RawAnswer {
   status: number;
@@ -221,9 +254,13 @@ interface RawAnswer {
   body: string;
 }
 
-/** POSTs a multipart body assembled from buffers and file ranges, streamed with an exact Content-Length. */
-function postMultipart(url: URL, headers: Record<string, string>, parts: BodyPart[], timeoutMs: number) {
-  const length = parts.reduce((n, p) => n + (Buffer.isBuffer(p) ? p.length : p.end - p.start), 0);
+/** POSTs a body assembled from buffers, file ranges and generated pieces, streamed with an exact Content-Length. */
+function postBody(url: URL, headers: Record<string, string>, request: RequestBody, timeoutMs: number) {
+  const { parts } = request;
+  const length = parts.reduce(
+    (n, p) => n + (Buffer.isBuffer(p) ? p.length : typeof p === "function" ? 0 : p.end - p.start),
+    request.generatedLength,
+  );
   const client = url.protocol === "https:" ? https : http;
   return new Promise<RawAnswer>((resolvePromise, reject) => {
     let answered = false;
@@ -254,6 +291,7 @@ function postMultipart(url: URL, headers: Record<string, string>, parts: BodyPar
     async function* body() {
       for (const part of parts) {
         if (Buffer.isBuffer(part)) yield part;
+        else if (typeof part === "function") yield* part();
         else if (part.end > part.start) yield* createReadStream(part.path, { start: part.start, end: part.end - 1 });
       }
     }
@@ -267,11 +305,12 @@ function quoteHeaderValue(value: string): string {
   return `"${value.replace(/[\r\n]/g, " ").replace(/(["\\])/g, "\\$1")}"`;
 }
 
-function chunkFileName(path: string, index: number, whole: boolean): string {
+function chunkFileName(path: string, index: number, whole: boolean, json: boolean): string {
   const name = basename(path);
   if (whole) return name;
   const ext = extname(name);
-  return `${ext ? name.slice(0, -ext.length) : name}_${String(index).padStart(4, "0")}${ext || ".csv"}`;
+  const stem = ext ? name.slice(0, -ext.length) : name;
+  return `${stem}_${String(index).padStart(4, "0")}${json ? ".ndjson" : ext || ".csv"}`;
 }
 
 function warningText(w: unknown): string {
@@ -296,15 +335,118 @@ function parseAnswer(body: string): Record<string, unknown> {
 
 const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
+/** What is being uploaded: a CSV file (header + records) or JSON records, and where the records start. */
+type FileLayout =
+  | { format: "csv"; dataStart: number; header: Buffer; delimiter: number }
+  | { format: "json"; dataStart: number; json: JsonLayout };
+
+/** A chunk to send: its boundaries and, for JSON, its records' byte ranges. */
+type Chunk = ChunkBoundary & { ranges?: number[] };
+
+async function fileLayout(
+  fh: FileHandle,
+  size: number,
+  displayPath: string,
+  endpoint: UploadEndpoint,
+): Promise<FileLayout> {
+  let json: JsonLayout | undefined;
+  try {
+    json = await readJsonLayout(fh, size);
+  } catch (err) {
+    if (err instanceof CliError) throw new CliError(`${displayPath}: ${err.message}`);
+    throw err;
+  }
+  if (json) return { format: "json", dataStart: json.dataStart, json };
+  if (await isBlankFile(fh, size)) {
+    throw new CliError(
+      endpoint === "physicalbadging" || JSON_EXTENSIONS.includes(extname(displayPath).toLowerCase())
+        ? `${displayPath} is empty: JSON records (an array, one object, or one object per line) are expected.`
+        : `${displayPath} is empty: a header line is expected.`,
+    );
+  }
+  if (endpoint === "physicalbadging") {
+    throw new CliError(
+      `${displayPath} is not JSON records (it does not start with '[' or '{'): the badging endpoint takes badge events as JSON (UserId, AssetId, AssetName, EventTime, AccessStatus). Upload CSV files without --endpoint physicalbadging.`,
+      2,
+    );
+  }
+  if (JSON_EXTENSIONS.includes(extname(displayPath).toLowerCase())) {
+    throw new CliError(
+      `${displayPath} is named ${extname(displayPath)} but does not start with '[' or '{': it is not JSON records (an array, one object, or one object per line).`,
+    );
+  }
+  const csv = await readLayout(fh, size);
+  if (!csv) throw new CliError(`${displayPath} is empty: a header line is expected.`);
+  return { format: "csv", dataStart: csv.dataStart, header: csv.header, delimiter: csv.delimiter };
+}
+
+const NEWLINE = Buffer.from("\n");
+
+/** The request for one chunk: multipart (CSV, or the records as NDJSON) or, for badging, a JSON array body. */
+function chunkRequest(
+  layout: FileLayout,
+  chunk: Chunk,
+  opts: { fh: FileHandle; path: string; size: number; endpoint: UploadEndpoint; wholeFile: boolean },
+): { contentType: string; body: RequestBody } {
+  const { fh, path, size, wholeFile } = opts;
+  if (opts.endpoint === "physicalbadging") {
+    if (wholeFile)
+      return { contentType: "application/json", body: { parts: [{ path, start: 0, end: size }], generatedLength: 0 } };
+    const framing = { prefix: Buffer.from("[\n"), separator: Buffer.from(",\n"), suffix: Buffer.from("\n]\n") };
+    const ranges = chunk.ranges ?? [];
+    return {
+      contentType: "application/json",
+      body: { parts: [() => recordBytes(fh, ranges, framing)], generatedLength: recordBytesLength(ranges, framing) },
+    };
+  }
+  const boundary = `openirm-${randomUUID()}`;
+  const json = layout.format === "json";
+  const fileName = chunkFileName(path, chunk.index, wholeFile, json);
+  const preamble = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename=${quoteHeaderValue(fileName)}\r\n` +
+      `Content-Type: ${json ? (wholeFile ? "application/json" : "application/x-ndjson") : "text/csv"}\r\n\r\n`,
+  );
+  const closing = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const contentType = `multipart/form-data; boundary=${boundary}`;
+  if (wholeFile)
+    return { contentType, body: { parts: [preamble, { path, start: 0, end: size }, closing], generatedLength: 0 } };
+  if (layout.format === "csv") {
+    return {
+      contentType,
+      body: {
+        parts: [preamble, layout.header, { path, start: chunk.start, end: chunk.end }, closing],
+        generatedLength: 0,
+      },
+    };
+  }
+  // JSON records as NDJSON: each record's bytes as in the file, one after another on their own lines.
+  const framing = { prefix: Buffer.alloc(0), separator: NEWLINE, suffix: NEWLINE };
+  const ranges = chunk.ranges ?? [];
+  return {
+    contentType,
+    body: {
+      parts: [preamble, () => recordBytes(fh, ranges, framing), closing],
+      generatedLength: recordBytesLength(ranges, framing),
+    },
+  };
+}
+
 export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): Promise<UploadSummary> {
   const started = Date.now();
   const server = normaliseServer(opts.server);
   const endpoint = opts.endpoint ?? "signals";
-  const recordsPerCall = opts.recordsPerCall ?? DEFAULT_RECORDS_PER_CALL;
-  if (!Number.isInteger(recordsPerCall) || recordsPerCall < 0) {
-    throw new CliError(`records per call must be a whole number ≥ 0 (got ${recordsPerCall}).`, 2);
+  if (!UPLOAD_ENDPOINTS.includes(endpoint)) {
+    throw new CliError(`the endpoint must be one of ${UPLOAD_ENDPOINTS.join(", ")} (got '${endpoint}').`, 2);
   }
-  const wholeFile = recordsPerCall === 0;
+  if (opts.recordsPerCall !== undefined && (!Number.isInteger(opts.recordsPerCall) || opts.recordsPerCall < 0)) {
+    throw new CliError(`records per call must be a whole number ≥ 0 (got ${opts.recordsPerCall}).`, 2);
+  }
+  if (endpoint === "physicalbadging" && (opts.recordsPerCall ?? 0) > MAX_BADGING_RECORDS_PER_CALL) {
+    throw new CliError(
+      `records per call: the badging endpoint takes up to ${MAX_BADGING_RECORDS_PER_CALL.toLocaleString("en-US")} records per request (got ${opts.recordsPerCall?.toLocaleString("en-US")}).`,
+      2,
+    );
+  }
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const path = resolve(opts.filePath);
@@ -319,8 +461,10 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
   const mtimeMs = Number(info.mtimeMs);
   const fh: FileHandle = await open(path, "r");
   try {
-    const layout = await readLayout(fh, size);
-    if (!layout) throw new CliError(`${opts.filePath} is empty: a header line is expected.`);
+    const layout = await fileLayout(fh, size, opts.filePath, endpoint);
+    const recordsPerCall =
+      opts.recordsPerCall ?? (layout.format === "json" ? DEFAULT_JSON_RECORDS_PER_CALL : DEFAULT_RECORDS_PER_CALL);
+    const wholeFile = recordsPerCall === 0;
 
     const useCheckpoint = opts.checkpoint !== false && !wholeFile;
     const cpPath = checkpointPath(path, opts.checkpointDir);
@@ -345,11 +489,16 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
     let cp = fresh;
     if (useCheckpoint && !opts.restart) {
       const saved = await readCheckpoint(cpPath);
-      if (saved && checkpointMatches(saved, { path, size, mtimeMs, jobId: opts.jobId, endpoint })) cp = saved;
+      if (
+        saved &&
+        saved.byteOffset >= layout.dataStart &&
+        checkpointMatches(saved, { path, size, mtimeMs, jobId: opts.jobId, endpoint })
+      )
+        cp = saved;
     }
-    const resumed = { bytes: cp.byteOffset - layout.dataStart, records: cp.recordsAcknowledged };
     const summary: UploadSummary = {
       file: path,
+      format: layout.format,
       jobId: opts.jobId,
       endpoint,
       complete: false,
@@ -368,47 +517,77 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
       retries: 0,
       elapsedMs: 0,
     };
+    const countAll = () =>
+      layout.format === "json"
+        ? countJsonRecords(fh, layout.json)
+        : countRecords(fh, layout.dataStart, size, layout.delimiter);
+    let wholeRecords = 0;
+    if (wholeFile) {
+      wholeRecords = await countAll();
+      if (endpoint === "physicalbadging" && wholeRecords > MAX_BADGING_RECORDS_PER_CALL) {
+        throw new CliError(
+          `${opts.filePath} has ${wholeRecords.toLocaleString("en-US")} records; the badging endpoint takes up to ${MAX_BADGING_RECORDS_PER_CALL.toLocaleString("en-US")} per request. Leave out --records-per-call 0 to send it in chunks.`,
+          2,
+        );
+      }
+    }
     hooks.onStart?.({
       file: path,
+      format: layout.format,
       totalBytes: size,
       resumedBytes: wholeFile ? 0 : cp.byteOffset,
-      resumedRecords: resumed.records,
+      resumedRecords: cp.recordsAcknowledged,
       resumedChunks: cp.chunksAcknowledged,
       wholeFile,
     });
 
     const url = new URL(`${server}${UPLOAD_ENDPOINT_PATHS[endpoint]}`);
     url.searchParams.set("jobid", opts.jobId);
-    const boundaries: AsyncIterable<ChunkBoundary> = wholeFile
+    const chunks: AsyncIterable<Chunk> = wholeFile
       ? (async function* () {
-          const records = await countRecords(fh, layout.dataStart, size, layout.delimiter);
-          if (records > 0) yield { index: 1, start: 0, end: size, records };
+          if (wholeRecords > 0) yield { index: 1, start: 0, end: size, records: wholeRecords };
         })()
-      : chunkBoundaries(fh, {
-          from: cp.byteOffset,
-          size,
-          recordsPerChunk: recordsPerCall,
-          delimiter: layout.delimiter,
-          firstIndex: cp.chunksAcknowledged + 1,
-        });
+      : layout.format === "json"
+        ? jsonChunks(fh, {
+            from: cp.byteOffset,
+            size,
+            recordsPerChunk: recordsPerCall,
+            shape: layout.json.shape,
+            firstIndex: cp.chunksAcknowledged + 1,
+            recordsBefore: cp.recordsAcknowledged,
+          })
+        : chunkBoundaries(fh, {
+            from: cp.byteOffset,
+            size,
+            recordsPerChunk: recordsPerCall,
+            delimiter: layout.delimiter,
+            firstIndex: cp.chunksAcknowledged + 1,
+          });
 
-    for await (const chunk of boundaries) {
+    const iterator = chunks[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Chunk>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        // The file stops being JSON records somewhere: what was acknowledged stays acknowledged.
+        if (err instanceof CliError && !(err instanceof UploadError)) {
+          summary.elapsedMs = Date.now() - started;
+          throw new UploadError(`${opts.filePath}: ${err.message}`, summary, undefined);
+        }
+        throw err;
+      }
+      if (next.done) break;
+      const chunk = next.value;
       const firstRecord = cp.recordsAcknowledged + 1;
-      await hooks.beforeChunk?.({ ...chunk, firstRecord });
-      const boundary = `openirm-${randomUUID()}`;
-      const fileName = chunkFileName(path, chunk.index, wholeFile);
-      const preamble = Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename=${quoteHeaderValue(fileName)}\r\n` +
-          "Content-Type: text/csv\r\n\r\n",
-      );
-      const parts: BodyPart[] = wholeFile
-        ? [preamble, { path, start: 0, end: size }, Buffer.from(`\r\n--${boundary}--\r\n`)]
-        : [
-            preamble,
-            layout.header,
-            { path, start: chunk.start, end: chunk.end },
-            Buffer.from(`\r\n--${boundary}--\r\n`),
-          ];
+      await hooks.beforeChunk?.({
+        index: chunk.index,
+        start: chunk.start,
+        end: chunk.end,
+        records: chunk.records,
+        firstRecord,
+      });
+      const request = chunkRequest(layout, chunk, { fh, path, size, endpoint, wholeFile });
 
       let answer: Record<string, unknown> | undefined;
       let attempts = 0;
@@ -416,14 +595,10 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
         attempts = attempt;
         try {
           const token = await requestToken(opts, server);
-          const res = await postMultipart(
+          const res = await postBody(
             url,
-            {
-              authorization: `Bearer ${token}`,
-              "content-type": `multipart/form-data; boundary=${boundary}`,
-              accept: "application/json",
-            },
-            parts,
+            { authorization: `Bearer ${token}`, "content-type": request.contentType, accept: "application/json" },
+            request.body,
             opts.timeoutMs ?? 400_000,
           );
           if (res.status >= 200 && res.status < 300) {
@@ -435,10 +610,13 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
           if (isRetryableStatus(res.status)) {
             throw new Retryable(`HTTP ${res.status}: ${detail}`, retryAfterMs(res.headers["retry-after"]));
           }
-          const advice = res.status === 413 ? " Send smaller chunks with --records-per-call." : "";
+          const advice =
+            res.status === 413 && !/records-per-call/.test(detail)
+              ? " Send smaller chunks with --records-per-call."
+              : "";
           throw new Refused(`${detail}${advice}`, res.status);
         } catch (err) {
-          const where = `chunk ${chunk.index} (records ${firstRecord}–${firstRecord + chunk.records - 1})`;
+          const where = `chunk ${chunk.index} (${chunk.records === 1 ? `record ${firstRecord}` : `records ${firstRecord}–${firstRecord + chunk.records - 1}`})`;
           summary.elapsedMs = Date.now() - started;
           if (err instanceof Refused) {
             throw new UploadError(`${err.message} [HTTP ${err.status}, ${where}]`, summary, err.status);

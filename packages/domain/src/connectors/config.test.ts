@@ -117,32 +117,6 @@ describe("indicators connector configuration", () => {
   });
 });
 
-describe("HR connector configuration", () => {
-  it("maps the resignation columns case-insensitively, without a sample too", () => {
-    const sample = sampleFromRecords([["emailaddress", "RESIGNATIONDATE", "LastWorkingDate"]], ",");
-    const config = buildConnectorConfig({ type: "hr", name: "HR", appId: "x" }, sample);
-    expect(config.columnMap).toEqual({
-      EmailAddress: "emailaddress",
-      ResignationDate: "RESIGNATIONDATE",
-      LastWorkingDate: "LastWorkingDate",
-    });
-    expect(config.userColumn).toBe("emailaddress");
-    const blind = buildConnectorConfig(
-      { type: "hr", name: "HR", appId: "x", columnMap: { EmailAddress: "Mail" } },
-      undefined,
-    );
-    expect(blind.columnMap?.EmailAddress).toBe("Mail");
-    expect(blind.dataTypes).toEqual(["resignation"]);
-  });
-
-  it("names a mapped HR column missing from the sample", () => {
-    const sample = sampleFromRecords([["EmailAddress", "ResignationDate", "LastWorkDate"]], ",");
-    expect(errorOf(() => buildConnectorConfig({ type: "hr", name: "HR", appId: "x" }, sample)).message).toContain(
-      "columnMap.LastWorkingDate: Column 'LastWorkingDate' is not in the sample file. Did you mean 'LastWorkDate'?",
-    );
-  });
-});
-
 describe("custom indicator value columns", () => {
   const config = buildConnectorConfig(
     {

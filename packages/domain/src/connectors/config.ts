@@ -30,10 +30,6 @@ export type HrDataType = (typeof HR_DATA_TYPES)[number];
 export const HEALTHCARE_FIELD_SETS = ["generic", "epic"] as const;
 export type HealthcareFieldSet = (typeof HEALTHCARE_FIELD_SETS)[number];
 
-/** The HR resignation columns, under the names the reference format gives them. */
-export const HR_RESIGNATION_COLUMNS = ["EmailAddress", "ResignationDate", "LastWorkingDate"] as const;
-export type HrColumn = (typeof HR_RESIGNATION_COLUMNS)[number];
-
 /** The mapping key for a connector without a source column ("None (single source)"). */
 export const DEFAULT_MAPPING_KEY = "Default";
 
@@ -63,6 +59,8 @@ export const CreateConnectorInput = z.object({
   scenarioValues: z.record(z.string(), z.string()).optional(),
   /** healthcare: which field set the file uses. */
   fieldSet: z.enum(HEALTHCARE_FIELD_SETS).optional(),
+  /** healthcare: the domain that turns a bare account name (SamAccountName) into a UPN. */
+  upnDomain: z.string().trim().min(1).max(253).optional(),
   /** activity: a ready-made mapping's ID, or a mapping document. */
   activityMapping: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 });
@@ -90,6 +88,7 @@ export interface ConnectorConfig {
   scenarioValues?: Record<string, string>;
   /** healthcare only. */
   fieldSet?: HealthcareFieldSet;
+  upnDomain?: string;
   /** activity only: the mapping document (a ready-made one is stored as its document). */
   activityMapping?: Record<string, unknown>;
 }
@@ -135,7 +134,8 @@ function distinctValues(sample: ParsedSample, column: string): string[] {
   return out;
 }
 
-function checkHeader(header: readonly string[]): void {
+/** Refuses an empty sample header and a header that names a column twice (in any case). */
+export function checkHeader(header: readonly string[]): void {
   if (header.length === 0 || header.every((h) => h === "")) {
     throw bad("sample", "sample: the sample file is empty; it needs a header line and at least one row.");
   }
@@ -228,53 +228,12 @@ function buildIndicatorsConfig(input: CreateConnectorInput, sample: ParsedSample
   };
 }
 
-function buildHrConfig(input: CreateConnectorInput, sample: ParsedSample | undefined): ConnectorConfig {
-  const columnMap = {} as Record<HrColumn, string>;
-  for (const column of HR_RESIGNATION_COLUMNS) {
-    const name = input.columnMap?.[column]?.trim() || column;
-    if (sample) {
-      const found = sample.header.find((h) => h.toLowerCase() === name.toLowerCase());
-      if (!found)
-        throw bad(`columnMap.${column}`, `columnMap.${column}: ${columnNotFoundMessage(name, sample.header)}`);
-      columnMap[column] = found;
-    } else {
-      columnMap[column] = name;
-    }
-  }
-  if (sample) checkHeader(sample.header);
-  const columns: ConnectorColumn[] = [
-    { name: columnMap.EmailAddress, type: "Text" },
-    { name: columnMap.ResignationDate, type: "DateTime" },
-    { name: columnMap.LastWorkingDate, type: "DateTime" },
-  ];
-  return {
-    columns,
-    userColumn: columnMap.EmailAddress,
-    timeColumn: columnMap.ResignationDate,
-    sourceColumn: null,
-    sourceValues: [],
-    mapping: { [DEFAULT_MAPPING_KEY]: [columnMap.ResignationDate, columnMap.LastWorkingDate] },
-    strictDuplicates: input.strictDuplicates ?? false,
-    delimiter: input.delimiter ?? (sample?.delimiter === "\t" ? "\t" : ","),
-    dataTypes: input.dataTypes ?? ["resignation"],
-    columnMap,
-  };
-}
-
 /** Validates an indicators connector request against its sample file; throws AppError 400 naming the field. */
 export function buildIndicatorsConnectorConfig(
   input: CreateConnectorInput,
   sample: ParsedSample | undefined,
 ): ConnectorConfig {
   return buildIndicatorsConfig(input, sample);
-}
-
-/** Validates a resignation-only HR connector request (the first HR format). */
-export function buildResignationConnectorConfig(
-  input: CreateConnectorInput,
-  sample: ParsedSample | undefined,
-): ConnectorConfig {
-  return buildHrConfig(input, sample);
 }
 
 export interface ConnectorLike {

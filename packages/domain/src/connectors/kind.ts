@@ -22,8 +22,12 @@ export interface PlanContext {
 export interface RecordPlan<R> {
   /** Warnings about the file as a whole, known when the plan is made (e.g. columns it ignores). */
   warnings: string[];
-  /** One record → a signal, or the reason it is rejected (naming the column or field). */
-  map(record: R): RowOutcome;
+  /**
+   * One record → a signal, or the reason it is rejected (naming the column or field). `line` is
+   * where the record starts in the file (for CSV the physical line; for JSON the record's number),
+   * for warnings that name lines.
+   */
+  map(record: R, line?: number): RowOutcome;
   /** Warnings gathered while mapping (e.g. a fallback taken on some rows), read once at the end. */
   finish?(): string[];
 }

@@ -1,19 +1,22 @@
 // The connector types OpenIRM knows, by type: the one place a new type is registered.
 
 import { AppError } from "../errors.ts";
+import { activityKind } from "./activity/kind.ts";
+import { badgingKind } from "./badging/badging.ts";
 import {
   buildIndicatorsConnectorConfig,
-  buildResignationConnectorConfig,
   type ConnectorConfig,
   type ConnectorType,
   type CreateConnectorInput,
 } from "./config.ts";
+import { healthcareKind } from "./healthcare/index.ts";
+import { hrKind } from "./hr/index.ts";
 import type { ConnectorKind, CsvPlan } from "./kind.ts";
 import { mapRow, planUpload } from "./rows.ts";
 import type { ParsedSample } from "./schema.ts";
 
-function csvPlanOf(type: "indicators" | "hr", config: ConnectorConfig, header: readonly string[], delimiter: string) {
-  const plan = planUpload(type, config, header, delimiter);
+function csvPlanOf(config: ConnectorConfig, header: readonly string[], delimiter: string) {
+  const plan = planUpload("indicators", config, header, delimiter);
   const csv: CsvPlan = {
     header: plan.header,
     delimiter: plan.delimiter,
@@ -27,19 +30,15 @@ export const indicatorsKind: ConnectorKind = {
   type: "indicators",
   formats: ["csv"],
   buildConfig: buildIndicatorsConnectorConfig,
-  planCsv: (config, header, delimiter) => csvPlanOf("indicators", config, header, delimiter),
-};
-
-export const hrKind: ConnectorKind = {
-  type: "hr",
-  formats: ["csv"],
-  buildConfig: buildResignationConnectorConfig,
-  planCsv: (config, header, delimiter) => csvPlanOf("hr", config, header, delimiter),
+  planCsv: (config, header, delimiter) => csvPlanOf(config, header, delimiter),
 };
 
 const KINDS: Partial<Record<ConnectorType, ConnectorKind>> = {
   indicators: indicatorsKind,
   hr: hrKind,
+  badging: badgingKind,
+  healthcare: healthcareKind,
+  activity: activityKind,
 };
 
 /** The connector type's module; AppError 400 for a type this server does not know. */

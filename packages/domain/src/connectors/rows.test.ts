@@ -154,37 +154,6 @@ describe("planning an upload", () => {
   });
 });
 
-describe("HR resignation rows", () => {
-  const hr = buildConnectorConfig({ type: "hr", name: "HR", appId: "x" }, undefined);
-  const hrPlan = planUpload("hr", hr, ["EmailAddress", "ResignationDate", "LastWorkingDate"], ",");
-
-  it("stores both dates in UTC with microseconds", () => {
-    const outcome = mapRow(hrPlan, [
-      "sarad@contoso.com",
-      "2019-04-23T15:18:02.4675041+05:30",
-      "2019-04-29T15:18:02.4675041+05:30",
-    ]);
-    expect(outcome.ok && outcome.signal).toEqual({
-      kind: "hr.resignation",
-      upn: "sarad@contoso.com",
-      occurredAt: "2019-04-23T09:48:02.467504Z",
-      sourceValue: null,
-      attributes: { ResignationDate: "2019-04-23T09:48:02.467504Z", LastWorkingDate: "2019-04-29T09:48:02.467504Z" },
-    });
-  });
-
-  it("refuses a file without LastWorkingDate and rejects rows of other HR scenarios", () => {
-    expect(() => planUpload("hr", hr, ["EmailAddress", "ResignationDate"], ",")).toThrow(
-      "Line 1: the file has no column 'LastWorkingDate' (the last working date)",
-    );
-    const multi = planUpload("hr", hr, ["HRScenario", "EmailAddress", "ResignationDate", "LastWorkingDate"], ",");
-    expect(mapRow(multi, ["Job level change", "a@b.c", "2019-04-23T15:18:02Z", ""])).toMatchObject({
-      ok: false,
-      column: "HRScenario",
-    });
-  });
-});
-
 describe("duplicate identities", () => {
   it("sorts keys in canonical JSON", () => {
     expect(canonicalJson({ b: 1, a: [true, null, { d: "x", c: 2 }] })).toBe('{"a":[true,null,{"c":2,"d":"x"}],"b":1}');

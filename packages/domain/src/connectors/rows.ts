@@ -18,7 +18,8 @@ import {
 } from "./schema.ts";
 import { closestName } from "./suggest.ts";
 
-export type AttributeValue = string | number | boolean | null;
+/** A stored attribute: a scalar, or a list of texts (recipients, sensitive information types…). */
+export type AttributeValue = string | number | boolean | null | readonly string[];
 
 /** A row that became a signal. */
 export interface MappedSignal {
@@ -66,16 +67,9 @@ export interface UploadPlan {
   sourceValues: string[];
   /** Columns kept per mapping key. */
   kept: Record<string, KeptColumn[]>;
-  /** HR only: the LastWorkingDate column. */
-  lastWorkingIndex: number | null;
-  /** HR only: an HRScenario column, when the file has one. */
-  scenarioIndex: number | null;
   /** Warnings about the header (mapped columns the file lacks, columns the connector ignores). */
   warnings: string[];
 }
-
-const HR_SCENARIO_COLUMN = "hrscenario";
-const RESIGNATION_SCENARIO = "resignation";
 
 function indexOf(header: readonly string[], name: string): number {
   const exact = header.indexOf(name);
@@ -98,12 +92,17 @@ export function chooseDelimiter(
   return detected !== undefined && allowed.includes(detected) ? detected : configured;
 }
 
-function missingColumn(
-  config: ConnectorConfig,
+/**
+ * The error for a file without a column the connector needs (the whole file is refused): names
+ * the column and its role (and, with `need`, what needs it), or the delimiter the file seems to use.
+ */
+export function missingColumn(
+  config: Pick<ConnectorConfig, "delimiter">,
   header: readonly string[],
   column: string,
   role: string,
   delimiter: string,
+  need?: string,
 ): AppError {
   const line = header.join(delimiter);
   const detected = detectDelimiter(line);
@@ -111,7 +110,7 @@ function missingColumn(
     return new AppError(
       "wrong_delimiter",
       400,
-      `Line 1: the header has no column '${column}' (${role}). The file looks separated by ${delimiterName(detected)}, but OpenIRM reads comma- or tab-separated files (this connector: ${delimiterName(config.delimiter)}). Save the file as CSV with commas and upload it again.`,
+      `Line 1: the header has no column '${column}' (${role})${need ? `, ${need}` : ""}. The file looks separated by ${delimiterName(detected)}, but OpenIRM reads comma- or tab-separated files (this connector: ${delimiterName(config.delimiter)}). Save the file as CSV with commas and upload it again.`,
       { line: 1, column },
     );
   }
@@ -119,12 +118,15 @@ function missingColumn(
   return new AppError(
     "missing_column",
     400,
-    `Line 1: the file has no column '${column}' (${role}); the whole file was refused.${guess ? ` Did you mean '${guess}'?` : ""} The header has: ${header.join(", ")}.`,
+    `Line 1: the file has no column '${column}' (${role})${need ? `, ${need}` : ""}; the whole file was refused.${guess ? ` Did you mean '${guess}'?` : ""} The header has: ${header.join(", ")}.`,
     { line: 1, column },
   );
 }
 
-/** Matches an upload's header (names matched exactly, then case-insensitively) to the connector. */
+/**
+ * Matches an indicators upload's header (names matched exactly, then case-insensitively) to the
+ * connector. (HR uploads: hr/plan.ts.)
+ */
 export function planUpload(
   type: ConnectorType,
   config: ConnectorConfig,
@@ -137,11 +139,8 @@ export function planUpload(
     if (index < 0) throw missingColumn(config, header, name, role, delimiter);
     return index;
   };
-  const isHr = type === "hr";
-  const userIndex = find(config.userColumn, isHr ? "the employee's e-mail address" : "the user column");
-  const timeIndex = find(config.timeColumn, isHr ? "the resignation date" : "the event time column");
-  const lastWorkingIndex =
-    isHr && config.columnMap?.LastWorkingDate ? find(config.columnMap.LastWorkingDate, "the last working date") : null;
+  const userIndex = find(config.userColumn, "the user column");
+  const timeIndex = find(config.timeColumn, "the event time column");
   const sourceIndex = config.sourceColumn ? find(config.sourceColumn, "the source column") : null;
   const warnings: string[] = [];
   const types = new Map(config.columns.map((c) => [c.name, c.type]));
@@ -163,18 +162,15 @@ export function planUpload(
       `The file has no column ${[...missing].map((m) => `'${m}'`).join(", ")} of the connector's mapping; ${missing.size === 1 ? "it was" : "they were"} left out of the stored signals.`,
     );
   }
-  if (!isHr) {
-    const known = new Set(config.columns.map((c) => c.name.toLowerCase()));
-    const unknown = header.filter((h) => h && !known.has(h.toLowerCase()));
-    if (unknown.length > 0) {
-      warnings.push(
-        `The file has column(s) the connector does not know (${unknown.join(", ")}); they were not stored. Create a connector from a sample with these columns to keep them.`,
-      );
-    }
+  const known = new Set(config.columns.map((c) => c.name.toLowerCase()));
+  const unknown = header.filter((h) => h && !known.has(h.toLowerCase()));
+  if (unknown.length > 0) {
+    warnings.push(
+      `The file has column(s) the connector does not know (${unknown.join(", ")}); they were not stored. Create a connector from a sample with these columns to keep them.`,
+    );
   }
-  const scenarioIndex = isHr ? header.findIndex((h) => h.toLowerCase() === HR_SCENARIO_COLUMN) : -1;
   return {
-    connectorType: type === "hr" ? "hr" : "indicators",
+    connectorType: type,
     delimiter,
     header,
     userIndex,
@@ -185,8 +181,6 @@ export function planUpload(
     sourceColumn: config.sourceColumn,
     sourceValues: config.sourceValues,
     kept,
-    lastWorkingIndex,
-    scenarioIndex: scenarioIndex >= 0 ? scenarioIndex : null,
     warnings,
   };
 }
@@ -224,29 +218,30 @@ function reject(column: string | null, reason: string, fix: FieldCountFix): RowO
   return { ok: false, column, reason, fix };
 }
 
-/** Maps one data row (the fields as parsed) to a signal, or says why it is rejected. */
-export function mapRow(plan: UploadPlan, rawFields: readonly string[]): RowOutcome {
-  const { fields, fix } = fitToHeader(rawFields, plan.header.length, plan.delimiter);
+/** The rejection of a row with a field longer than MAX_FIELD_LENGTH, or undefined. */
+export function tooLongField(
+  header: readonly string[],
+  fields: readonly string[],
+  fix: FieldCountFix,
+): RowOutcome | undefined {
   for (let i = 0; i < fields.length; i++) {
     const length = (fields[i] as string).length;
     if (length > MAX_FIELD_LENGTH) {
       return reject(
-        plan.header[i] ?? null,
+        header[i] ?? null,
         `the value is ${length.toLocaleString("en-US")} characters long; the limit is ${MAX_FIELD_LENGTH.toLocaleString("en-US")} (1 MiB).`,
         fix,
       );
     }
   }
-  if (plan.scenarioIndex !== null) {
-    const scenario = (fields[plan.scenarioIndex] as string).trim();
-    if (scenario && scenario.toLowerCase() !== RESIGNATION_SCENARIO) {
-      return reject(
-        plan.header[plan.scenarioIndex] as string,
-        `HR scenario '${scenario}' is not imported by this connector (it imports: Resignation).`,
-        fix,
-      );
-    }
-  }
+  return undefined;
+}
+
+/** Maps one data row (the fields as parsed) to a signal, or says why it is rejected. */
+export function mapRow(plan: UploadPlan, rawFields: readonly string[]): RowOutcome {
+  const { fields, fix } = fitToHeader(rawFields, plan.header.length, plan.delimiter);
+  const tooLong = tooLongField(plan.header, fields, fix);
+  if (tooLong) return tooLong;
   const userText = fields[plan.userIndex] as string;
   const upn = userText.trim().toLowerCase();
   if (!upn) return reject(plan.userColumn, "the value is empty; every row needs a user.", fix);
@@ -257,26 +252,6 @@ export function mapRow(plan: UploadPlan, rawFields: readonly string[]): RowOutco
   if (!timeText.trim()) return reject(plan.timeColumn, "the value is empty; every row needs an event time.", fix);
   const time = parseTimestamp(timeText);
   if (!time.ok) return reject(plan.timeColumn, time.reason, fix);
-
-  if (plan.connectorType === "hr") {
-    const index = plan.lastWorkingIndex as number;
-    const column = plan.header[index] as string;
-    const lastText = fields[index] as string;
-    if (!lastText.trim()) return reject(column, "the value is empty; a resignation needs a last working date.", fix);
-    const last = parseTimestamp(lastText);
-    if (!last.ok) return reject(column, last.reason, fix);
-    return {
-      ok: true,
-      fix,
-      signal: {
-        kind: "hr.resignation",
-        upn,
-        occurredAt: time.iso,
-        sourceValue: null,
-        attributes: { ResignationDate: time.iso, LastWorkingDate: last.iso },
-      },
-    };
-  }
 
   let key = DEFAULT_MAPPING_KEY;
   let sourceValue: string | null = null;

@@ -164,3 +164,33 @@ describe("indicator triggers", () => {
     expect(result.insights.map((i) => i.day)).toEqual(["2023-01-20", "2023-06-10"]);
   });
 });
+
+describe("directory departures as the departing-user trigger", () => {
+  const disabled = { kind: "directory.account_disabled" as const, at: "2023-04-23T09:48:02.467504Z", signalId: 9 };
+
+  it("brings the user in at the account change, with a reason saying it came from the directory", () => {
+    const daily = new Map([[DB, [day("2023-04-24", 14)]]]);
+    const result = evaluatePolicy({ config, indicators, daily, resignations: [], accountEvents: [disabled], settings });
+    expect(result.triggers).toEqual([
+      {
+        kind: "directory.account_disabled",
+        at: "2023-04-23T09:48:02.467504Z",
+        signalId: 9,
+        reason: "Account disabled in the directory on 2023-04-23 (no HR connector imports resignations)",
+      },
+    ]);
+    expect(result.memberships[0]?.window).toEqual({ firstDay: "2023-01-23", endDay: "2023-05-24" });
+    expect(result.alert).toEqual({ score: 71.71, severity: "High" });
+    const deleted = { ...disabled, kind: "directory.account_deleted" as const, at: "2023-05-01T00:00:00Z" };
+    expect(
+      findTriggers({ config, indicators, daily, resignations: [], accountEvents: [deleted] }).map((t) => t.reason),
+    ).toEqual(["Account deleted in the directory on 2023-05-01 (no HR connector imports resignations)"]);
+  });
+
+  it("does nothing when the policy's HR resignation trigger is off", () => {
+    const noHr = { ...config, triggers: { hrResignation: false, indicators: [] } };
+    expect(
+      findTriggers({ config: noHr, indicators, daily: new Map(), resignations: [], accountEvents: [disabled] }),
+    ).toEqual([]);
+  });
+});

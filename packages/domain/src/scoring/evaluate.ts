@@ -34,6 +34,17 @@ export interface ResignationEvent {
   signalId: number | null;
 }
 
+/**
+ * An account the directory disabled or deleted: a departure, used as the departing-user trigger
+ * when no HR connector imports resignations.
+ */
+export interface AccountEvent {
+  kind: "directory.account_disabled" | "directory.account_deleted";
+  /** When the directory changed the account, ISO 8601 UTC with microseconds. */
+  at: string;
+  signalId: number | null;
+}
+
 export interface EvaluatedIndicator {
   id: string;
   name: string;
@@ -42,6 +53,7 @@ export interface EvaluatedIndicator {
 
 export type Trigger =
   | { kind: "hr.resignation"; at: string; signalId: number | null; reason: string }
+  | { kind: AccountEvent["kind"]; at: string; signalId: number | null; reason: string }
   | {
       kind: "indicator";
       at: string;
@@ -94,6 +106,11 @@ export interface EvaluateInput {
   /** Daily totals per indicator id (any order). */
   daily: ReadonlyMap<string, readonly DailyTotal[]>;
   resignations: readonly ResignationEvent[];
+  /**
+   * Accounts disabled or deleted in the directory. The caller passes them only when no live HR
+   * connector imports resignations; they then stand in for the HR resignation trigger.
+   */
+  accountEvents?: readonly AccountEvent[];
   settings: WindowSettings;
   /**
    * Insights already reviewed in a dismissed or resolved alert: key → value reviewed. Such an
@@ -108,7 +125,10 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000);
 }
 
-/** Triggers of one user in one policy: resignations and trigger indicators' qualifying days. */
+/**
+ * Triggers of one user in one policy: resignations (or, without an HR connector for them, the
+ * directory's account departures) and trigger indicators' qualifying days.
+ */
 export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">): Trigger[] {
   const triggers: Trigger[] = [];
   if (input.config.triggers.hrResignation) {
@@ -118,6 +138,15 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
         at: r.at,
         signalId: r.signalId,
         reason: `HR resignation dated ${r.at.slice(0, 10)}`,
+      });
+    }
+    for (const e of input.accountEvents ?? []) {
+      const change = e.kind === "directory.account_deleted" ? "deleted" : "disabled";
+      triggers.push({
+        kind: e.kind,
+        at: e.at,
+        signalId: e.signalId,
+        reason: `Account ${change} in the directory on ${e.at.slice(0, 10)} (no HR connector imports resignations)`,
       });
     }
   }

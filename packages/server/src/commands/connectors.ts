@@ -11,6 +11,7 @@ import {
   type ConnectorType,
   CreateConnectorInput,
   conflict,
+  connectorKind,
   DEFAULT_MAPPING_KEY,
   type InferredColumn,
   inferColumns,
@@ -77,7 +78,10 @@ async function requireApp(db: Queryable, appId: string): Promise<string> {
 }
 
 export async function createConnector(ctx: Ctx, input: CreateConnectorInput): Promise<ConnectorRow> {
-  const sample = input.sample !== undefined ? parseSampleText(input.sample, input.delimiter) : undefined;
+  const sample =
+    input.sample !== undefined
+      ? parseSampleText(input.sample, input.delimiter, connectorKind(input.type).delimiters)
+      : undefined;
   const config = buildConnectorConfig(input, sample);
   const appClientId = await requireApp(ctx.db, input.appId);
   const row: ConnectorRow = {
@@ -261,6 +265,7 @@ function mergedInput(row: ConnectorRow, patch: UpdateConnectorInput): CreateConn
     merged.columnTypes = { ...base.columnTypes, ...patch.columnTypes };
   }
   if (patch.columnMap) merged.columnMap = { ...base.columnMap, ...patch.columnMap };
+  if (patch.scenarioValues) merged.scenarioValues = { ...base.scenarioValues, ...patch.scenarioValues };
   const sourceColumnChanged =
     patch.sourceColumn !== undefined && (patch.sourceColumn ?? null) !== row.config.sourceColumn;
   if (sourceColumnChanged && patch.sourceValues === undefined) delete merged.sourceValues;
@@ -337,7 +342,10 @@ export async function updateConnector(
     const input = mergedInput(row, patch);
     let config: ConnectorConfig;
     if (patch.sample !== undefined) {
-      config = buildConnectorConfig(input, parseSampleText(patch.sample, patch.delimiter));
+      config = buildConnectorConfig(
+        input,
+        parseSampleText(patch.sample, patch.delimiter, connectorKind(row.type).delimiters),
+      );
     } else if (row.type !== "indicators") {
       // Only an indicators connector's configuration is checked against its sample's columns.
       config = buildConnectorConfig(input, undefined);
@@ -457,8 +465,11 @@ export async function deleteConnector(
     const now = ctx.clock.now().toISOString();
     let kept = 0;
     let deleted = 0;
+    let profiles = 0;
     if (opts.deleteSignals) {
       deleted = (await tx.query("DELETE FROM signals WHERE connector_id = $1", [row.id])).rowCount;
+      // The employee profiles it brought hold personal data: they go with its signals.
+      profiles = (await tx.query("DELETE FROM employee_profiles WHERE connector_id = $1", [row.id])).rowCount;
     } else {
       const { rows } = await tx.query<{ n: number }>("SELECT count(*)::int AS n FROM signals WHERE connector_id = $1", [
         row.id,
@@ -481,7 +492,7 @@ export async function deleteConnector(
     const message = [
       `Connector '${row.name}' deleted; its job ID no longer accepts uploads.`,
       opts.deleteSignals
-        ? `${count(deleted)} it brought ${deleted === 1 ? "was" : "were"} deleted.`
+        ? `${count(deleted)} it brought ${deleted === 1 ? "was" : "were"} deleted${profiles > 0 ? `, and ${profiles.toLocaleString("en-US")} employee profile${profiles === 1 ? "" : "s"}` : ""}.`
         : `The ${count(kept)} it brought ${kept === 1 ? "is" : "are"} kept and still count in scoring (delete with ?deleteSignals=true to erase them).`,
       ...(schedule.rowCount > 0 ? ["Its scheduled import was removed."] : []),
       ...(indicators.length > 0 ? [`Custom indicators that use it stay: ${indicators.join(", ")}.`] : []),

@@ -130,6 +130,22 @@ export interface AccountSignal {
   source: "scim" | "csv";
 }
 
+/**
+ * Tells the scoring engine (and any other listener) that these users' accounts changed, once the
+ * transaction that recorded it has committed; never fails the request.
+ */
+export async function afterAccountsChanged(ctx: Ctx, signals: readonly AccountSignal[]): Promise<void> {
+  const userIds = [...new Set(signals.map((s) => s.userId))];
+  if (userIds.length === 0) return;
+  for (const hook of ctx.hooks.afterAccountsChanged) {
+    try {
+      await hook(ctx, userIds);
+    } catch (err) {
+      ctx.log.error({ err }, "a hook after account changes failed; the directory change is not affected");
+    }
+  }
+}
+
 /** Stores account-disabled / account-deleted signals (occurred now) for departing-user triggers. */
 export async function recordAccountSignals(ctx: Ctx, tx: Queryable, signals: readonly AccountSignal[]): Promise<void> {
   if (signals.length === 0) return;
@@ -290,7 +306,7 @@ export async function importDirectoryUsers(
   let created = 0;
   let updated = 0;
   const now = ctx.clock.now().toISOString();
-  await ctx.db.transaction(async (tx) => {
+  const disabledAccounts = await ctx.db.transaction(async (tx) => {
     const disabled: AccountSignal[] = [];
     for (let start = 0; start < users.length; start += CHUNK) {
       const chunk = users.slice(start, start + CHUNK);
@@ -371,7 +387,9 @@ export async function importDirectoryUsers(
         columns: Object.values(plan.columns).map((c) => c.name),
       },
     });
+    return disabled;
   });
+  await afterAccountsChanged(ctx, disabledAccounts);
   return {
     received,
     created,

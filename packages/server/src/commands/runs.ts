@@ -308,7 +308,7 @@ async function readCsv(
         continue;
       }
       if (isBlankRow(item.fields) || isHeaderRow(plan, item.fields)) continue;
-      const outcome = plan.map(item.fields);
+      const outcome = plan.map(item.fields, item.line);
       if (outcome.fix === "joined") joined.add(item.line);
       else if (outcome.fix === "padded") padded.add(item.line);
       await take(writer, item.line, outcome, item.raw);
@@ -354,7 +354,7 @@ async function readJson(
         writer.addRejection(item.number, null, item.reason, item.raw);
         continue;
       }
-      await take(writer, item.number, plan.map({ value: item.value, number: item.number }), item.raw);
+      await take(writer, item.number, plan.map({ value: item.value, number: item.number }, item.number), item.raw);
     }
   }
   return { warnings: [...plan.warnings, ...(plan.finish?.() ?? [])] };

@@ -4,6 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import {
+  type AccountEvent,
   type DailyTotal,
   dayStartIso,
   type EvaluatedIndicator,
@@ -107,6 +108,24 @@ export interface Explanation {
   }>;
 }
 
+/** Directory departures: the departing-user trigger when no HR connector imports resignations. */
+const ACCOUNT_KINDS: readonly AccountEvent["kind"][] = ["directory.account_disabled", "directory.account_deleted"];
+const ACCOUNT_KINDS_SQL = ACCOUNT_KINDS.map((k) => `'${k}'`).join(", ");
+
+/**
+ * Whether a live HR connector (neither deleted nor disabled) imports resignations. A stored
+ * configuration without data types is a resignation connector (the first HR format).
+ */
+export async function hasLiveResignationConnector(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM connectors
+                     WHERE type = 'hr' AND deleted_at IS NULL AND NOT disabled
+                       AND (jsonb_typeof(config -> 'dataTypes') IS DISTINCT FROM 'array'
+                            OR config -> 'dataTypes' @> '["resignation"]'::jsonb)) AS found`,
+  );
+  return rows[0]?.found === true;
+}
+
 /** One scoring run at a time per database in this process; other replicas are held off per user. */
 const runs = new WeakMap<object, Promise<unknown>>();
 function exclusive<T>(key: object, fn: () => Promise<T>): Promise<T> {
@@ -139,7 +158,7 @@ export function scoreUsers(ctx: Ctx, userIds: readonly string[]): Promise<Scorin
 export function scoreAllUsers(ctx: Ctx): Promise<ScoringSummary> {
   return exclusive(ctx.db, async () => {
     const { rows } = await ctx.db.query<{ user_id: string }>(
-      `SELECT DISTINCT user_id FROM signals WHERE kind IN ('hr.resignation', 'indicator')
+      `SELECT DISTINCT user_id FROM signals WHERE kind IN ('hr.resignation', 'indicator', ${ACCOUNT_KINDS_SQL})
        UNION SELECT user_id FROM policy_memberships`,
     );
     return scoreUserIds(
@@ -177,9 +196,12 @@ async function scoreUserIds(ctx: Ctx, userIds: string[]): Promise<ScoringSummary
     policies.flatMap((p) => policyIndicatorIds(p.config)),
   );
   const wantsResignations = policies.some((p) => p.config.triggers.hrResignation);
+  // Without an HR connector for resignations, the directory's departures take their place.
+  const wantsAccountEvents = wantsResignations && !(await hasLiveResignationConnector(ctx.db));
   for (let i = 0; i < userIds.length; i += USERS_PER_BATCH) {
     const batch = userIds.slice(i, i + USERS_PER_BATCH);
-    await scoreBatch(systemCtx, batch, policies, indicators, settings, wantsResignations, summary);
+    const wants = { wantsResignations, wantsAccountEvents };
+    await scoreBatch(systemCtx, batch, policies, indicators, settings, wants, summary);
   }
   summary.durationMs = Math.round(performance.now() - started);
   if (summary.alertsCreated + summary.alertsUpdated > 0) {
@@ -277,9 +299,10 @@ async function scoreBatch(
   policies: PolicyToScore[],
   indicators: Map<string, IndicatorToScore>,
   settings: TenantSettings,
-  wantsResignations: boolean,
+  wants: { wantsResignations: boolean; wantsAccountEvents: boolean },
   summary: ScoringSummary,
 ) {
+  const { wantsResignations, wantsAccountEvents } = wants;
   const db = ctx.db;
   const users = (
     await db.query<{ id: string; upn: string }>("SELECT id, upn FROM directory_users WHERE id = ANY($1::uuid[])", [
@@ -301,6 +324,18 @@ async function scoreBatch(
         (r) => r.user_id,
       )
     : new Map<string, { user_id: string; id: number; at: string }[]>();
+  const accountEvents = wantsAccountEvents
+    ? group(
+        (
+          await db.query<{ user_id: string; id: number; kind: AccountEvent["kind"]; at: string }>(
+            `SELECT user_id, id, kind, ${isoMicros("occurred_at")} AS at FROM signals
+              WHERE kind IN (${ACCOUNT_KINDS_SQL}) AND user_id = ANY($1::uuid[])`,
+            [ids],
+          )
+        ).rows,
+        (r) => r.user_id,
+      )
+    : new Map<string, { user_id: string; id: number; kind: AccountEvent["kind"]; at: string }[]>();
 
   const daily = new Map<string, Map<string, DailyTotal[]>>(); // indicator → user → totals
   for (const indicator of indicators.values()) daily.set(indicator.id, await loadDailyTotals(db, indicator, ids));
@@ -359,6 +394,11 @@ async function scoreBatch(
         daily: userDaily,
         resignations: inScope
           ? (resignations.get(user.id) ?? []).map((r): ResignationEvent => ({ at: r.at, signalId: Number(r.id) }))
+          : [],
+        accountEvents: inScope
+          ? (accountEvents.get(user.id) ?? []).map(
+              (r): AccountEvent => ({ kind: r.kind, at: r.at, signalId: Number(r.id) }),
+            )
           : [],
         settings,
         reviewed: reviewedInsights(pairAlerts),

@@ -1,5 +1,6 @@
 // Every route module of the API, in one list (the server and the tests register the same set).
 
+import { activityRoutes } from "./activity.ts";
 import { alertRoutes } from "./alerts.ts";
 import type { RouteModule } from "./app.ts";
 import { auditRoutes } from "./audit.ts";
@@ -7,7 +8,9 @@ import { authRoutes } from "./auth.ts";
 import { connectorRoutes } from "./connectors.ts";
 import { directoryRoutes } from "./directory.ts";
 import { healthRoutes } from "./health.ts";
+import { hrRoutes } from "./hr.ts";
 import { indicatorRoutes } from "./indicators.ts";
+import { physicalAssetRoutes } from "./physicalAssets.ts";
 import { policyRoutes } from "./policies.ts";
 import { scimRoutes } from "./scim.ts";
 import { settingsRoutes } from "./settings.ts";
@@ -23,6 +26,9 @@ export const ROUTE_MODULES: RouteModule[] = [
   alertRoutes,
   connectorRoutes,
   signalRoutes,
+  activityRoutes,
+  physicalAssetRoutes,
   directoryRoutes,
+  hrRoutes,
   scimRoutes,
 ];

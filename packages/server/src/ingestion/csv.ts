@@ -10,6 +10,7 @@ import {
   delimiterName,
   detectDelimiter,
   type ParsedSample,
+  SUPPORTED_DELIMITERS,
   sampleFromRecords,
 } from "@openirm/domain";
 import type { Options } from "csv-parse";
@@ -105,8 +106,18 @@ export async function peekFirstLine(
   return { firstLine, text: replay() };
 }
 
-/** Parses a sample file (the CSV text an admin gives when creating a connector). */
-export function parseSampleText(text: string, preferred: string = ","): ParsedSample {
+const DELIMITER_WORDS: Record<string, string> = { ",": "comma", "\t": "tab", "|": "pipe" };
+
+/**
+ * Parses a sample file (the CSV text an admin gives when creating a connector). `allowed` are the
+ * delimiters the connector's type reads (comma and tab unless it says otherwise, e.g. healthcare
+ * also reads pipe-separated files).
+ */
+export function parseSampleText(
+  text: string,
+  preferred: string = ",",
+  allowed: readonly string[] = SUPPORTED_DELIMITERS,
+): ParsedSample {
   const body = text.replace(/^\uFEFF/, "");
   const firstLine = body.split(/\r\n|\r|\n/).find((l) => l.trim() !== "");
   if (firstLine === undefined) {
@@ -120,15 +131,16 @@ export function parseSampleText(text: string, preferred: string = ","): ParsedSa
     );
   }
   const detected = detectDelimiter(firstLine);
-  if (detected && detected !== "," && detected !== "\t") {
+  if (detected && !allowed.includes(detected)) {
+    const names = allowed.map((d) => `${DELIMITER_WORDS[d] ?? delimiterName(d)}-`);
     throw new AppError(
       "wrong_delimiter",
       400,
-      `sample: the header looks separated by ${delimiterName(detected)}, but OpenIRM reads comma- or tab-separated files. Save the sample as CSV with commas.`,
+      `sample: the header looks separated by ${delimiterName(detected)}, but OpenIRM reads ${names.length > 1 ? `${names.slice(0, -1).join(", ")} or ` : ""}${names[names.length - 1]}separated files. Save the sample as CSV with commas.`,
       { column: "sample", line: 1 },
     );
   }
-  const delimiter = chooseDelimiter(firstLine, preferred);
+  const delimiter = chooseDelimiter(firstLine, preferred, allowed);
   const records = parseSync(body, {
     ...baseOptions(delimiter),
     skip_records_with_error: true,

@@ -32,6 +32,17 @@ describe("UploadDecoder", () => {
     ]);
   });
 
+  it("decodes a long line spread over many chunks as one line, whatever the chunk sizes", async () => {
+    // A one-line JSON body from an older script: Latin-1 bytes, no line break, arriving in pieces.
+    const record = Buffer.concat([Buffer.from('{"AssetName":"Caf', "latin1"), Buffer.from([0xe9]), Buffer.from('"},')]);
+    const line = Buffer.concat([Buffer.from("["), ...Array.from({ length: 2000 }, () => record), Buffer.from("{}]")]);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < line.length; at += 7) chunks.push(line.subarray(at, at + 7));
+    const { text, decoder } = await decode(chunks);
+    expect(text).toBe(`[${'{"AssetName":"Café"},'.repeat(2000)}{}]`);
+    expect(decoder.report.windows1252Lines).toBe(1);
+  });
+
   it("decodes UTF-16 with a byte order mark", async () => {
     const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("UPN\nx@y\n", "utf16le")]);
     expect((await decode([le.subarray(0, 5), le.subarray(5)])).text).toBe("UPN\nx@y\n");

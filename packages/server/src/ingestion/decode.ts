@@ -37,7 +37,12 @@ export class UploadDecoder extends Transform {
     encoding: "utf-8",
   };
   #started = false;
-  #pending: Buffer = Buffer.alloc(0);
+  /**
+   * Bytes of the line not finished yet, chunk by chunk: joined once when the line ends, so a very
+   * long line (a one-line JSON body) costs no more than a short one per byte.
+   */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   /** 1-based number of the line the next byte belongs to. */
   #line = 1;
   #utf16: TextDecoder | undefined;
@@ -46,15 +51,29 @@ export class UploadDecoder extends Transform {
     super({ readableObjectMode: false, decodeStrings: true, encoding: "utf8" });
   }
 
+  #takePending(tail?: Buffer): Buffer {
+    const parts = tail ? [...this.#pending, tail] : this.#pending;
+    const joined = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return joined;
+  }
+
+  #keep(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.#pending.push(bytes);
+    this.#pendingBytes += bytes.length;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    let data = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : chunk;
-    this.#pending = Buffer.alloc(0);
+    let data = chunk;
     if (!this.#started) {
-      if (data.length < 3) {
-        this.#pending = data;
+      this.#keep(chunk);
+      if (this.#pendingBytes < 3) {
         done();
         return;
       }
+      data = this.#takePending();
       this.#started = true;
       if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
       else if (data[0] === 0xff && data[1] === 0xfe) {
@@ -75,19 +94,19 @@ export class UploadDecoder extends Transform {
     // Keep the last, unfinished line for the next chunk: a line is the unit of the encoding decision.
     const lastNewline = data.lastIndexOf(0x0a);
     if (lastNewline < 0) {
-      this.#pending = data;
+      this.#keep(data);
       done();
       return;
     }
-    this.#pending = data.subarray(lastNewline + 1);
-    this.#decodeLines(data.subarray(0, lastNewline + 1));
+    const lines = this.#takePending(data.subarray(0, lastNewline + 1));
+    this.#keep(data.subarray(lastNewline + 1));
+    this.#decodeLines(lines);
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.#utf16) this.#emit(this.#utf16.decode());
-    else if (this.#pending.length) this.#decodeLines(this.#pending);
-    this.#pending = Buffer.alloc(0);
+    if (this.#utf16) this.#emit(this.#utf16.decode(this.#pendingBytes ? this.#takePending() : undefined));
+    else if (this.#pendingBytes) this.#decodeLines(this.#takePending());
     done();
   }
 

@@ -69,7 +69,14 @@ export type AfterInsert = (source: string, run: { connectorId: string; runId: st
 const clip = (raw: string) => (raw.length > MAX_RAW_CHARS ? `${raw.slice(0, MAX_RAW_CHARS)}…` : raw);
 
 export class SignalWriter {
-  readonly counts: WriterCounts = { received: 0, skipped: 0, saved: 0, duplicate: 0, rejected: 0, unstoredRejections: 0 };
+  readonly counts: WriterCounts = {
+    received: 0,
+    skipped: 0,
+    saved: 0,
+    duplicate: 0,
+    rejected: 0,
+    unstoredRejections: 0,
+  };
   /** The batch's signals in COPY text format, written as they are added… */
   #batch = new CopyTextBuffer();
   /** …except those of users not seen yet in this run, written once the users exist. */

@@ -2,6 +2,8 @@
 
 import type { Services } from "../context.ts";
 import { resumeRuns } from "../ingestion/resumeRuns.ts";
+import { employeeProfilesJob } from "./employeeProfiles.ts";
+import { healthcareJob } from "./healthcare.ts";
 import { scheduledImportsJob } from "./scheduledImports.ts";
 import { scoringJob } from "./scoring.ts";
 
@@ -10,4 +12,10 @@ export type BackgroundJob = (
   opts: { scheduled: boolean },
 ) => Promise<(() => Promise<void> | void) | undefined>;
 
-export const BACKGROUND_JOBS: BackgroundJob[] = [scoringJob, resumeRuns, scheduledImportsJob];
+export const BACKGROUND_JOBS: BackgroundJob[] = [
+  healthcareJob,
+  scoringJob,
+  resumeRuns,
+  scheduledImportsJob,
+  employeeProfilesJob,
+];

@@ -15,6 +15,13 @@ export const scoringJob: BackgroundJob = async (services, opts) => {
       ctx.log.error({ err, runId: info.runId }, "scoring after an upload failed");
     }
   });
+  services.hooks.afterAccountsChanged.push(async (ctx, userIds) => {
+    try {
+      await scoreUsers({ ...ctx, actor: SYSTEM_ACTOR }, userIds);
+    } catch (err) {
+      ctx.log.error({ err }, "scoring after a directory change failed");
+    }
+  });
   if (!opts.scheduled) return undefined;
   const cron = new Cron(services.config.scoringSchedule, { protect: true, unref: true }, async () => {
     try {

@@ -19,6 +19,7 @@ import {
   ACCOUNT_DELETED_SIGNAL,
   ACCOUNT_DISABLED_SIGNAL,
   type AccountSignal,
+  afterAccountsChanged,
   DIRECTORY_USER_COLUMNS,
   type DirectoryUserRecord,
   isListed,
@@ -141,7 +142,7 @@ async function saveUser(
   target: DirectoryUserRecord | undefined,
   columns: UserColumns,
   action: "directory.user.create" | "directory.user.update",
-): Promise<string> {
+): Promise<{ id: string; accountSignals: AccountSignal[] }> {
   const now = ctx.clock.now().toISOString();
   const id = target?.id ?? randomUUID();
   const wasListed = target !== undefined && isListed(target);
@@ -184,9 +185,10 @@ async function saveUser(
       values,
     );
   }
+  const accountSignals: AccountSignal[] = [];
   if (disabledNow) {
-    const signal: AccountSignal = { userId: id, upn: columns.upn, kind: ACCOUNT_DISABLED_SIGNAL, source: "scim" };
-    await recordAccountSignals(ctx, tx, [signal]);
+    accountSignals.push({ userId: id, upn: columns.upn, kind: ACCOUNT_DISABLED_SIGNAL, source: "scim" });
+    await recordAccountSignals(ctx, tx, accountSignals);
   }
   const changed = wasListed
     ? CHANGE_COLUMNS.filter((c) => JSON.stringify(target[c] ?? null) !== JSON.stringify(columns[c] ?? null))
@@ -203,7 +205,7 @@ async function saveUser(
       ...(disabledNow ? { accountDisabled: true } : {}),
     },
   });
-  return id;
+  return { id, accountSignals };
 }
 
 function readUserBody(body: unknown): UserColumns {
@@ -227,12 +229,13 @@ async function rowByUpn(tx: Queryable, upn: string): Promise<DirectoryUserRecord
 
 export async function createScimUser(ctx: Ctx, baseUrl: string, body: unknown): Promise<Json> {
   const columns = readUserBody(body);
-  const id = await ctx.db.transaction(async (tx) => {
+  const saved = await ctx.db.transaction(async (tx) => {
     const existing = await rowByUpn(tx, columns.upn);
     if (existing && isListed(existing)) throw userNameTaken(columns.user_name);
     return saveUser(ctx, tx, existing, columns, "directory.user.create");
   });
-  return getScimUser(ctx, baseUrl, id);
+  await afterAccountsChanged(ctx, saved.accountSignals);
+  return getScimUser(ctx, baseUrl, saved.id);
 }
 
 /** Replaces (PUT) or patches a user: `change` computes the new state from the current resource. */
@@ -242,7 +245,7 @@ async function updateUser(
   id: string,
   change: (current: Json) => UserColumns,
 ): Promise<Json> {
-  await ctx.db.transaction(async (tx) => {
+  const saved = await ctx.db.transaction(async (tx) => {
     const current = await loadUser(tx, id, true);
     if (!current) throw userNotFound(id);
     const columns = change(userResource(current, baseUrl));
@@ -258,8 +261,9 @@ async function updateUser(
             );
       }
     }
-    await saveUser(ctx, tx, current, columns, "directory.user.update");
+    return saveUser(ctx, tx, current, columns, "directory.user.update");
   });
+  await afterAccountsChanged(ctx, saved.accountSignals);
   return getScimUser(ctx, baseUrl, id);
 }
 
@@ -279,7 +283,7 @@ export function patchScimUser(ctx: Ctx, baseUrl: string, id: string, body: unkno
  * marked deleted and inactive, out of its groups; an account-deleted signal is recorded.
  */
 export async function deleteScimUser(ctx: Ctx, id: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  const deleted = await ctx.db.transaction(async (tx) => {
     const current = await loadUser(tx, id, true);
     if (!current) throw userNotFound(id);
     const now = ctx.clock.now().toISOString();
@@ -289,9 +293,8 @@ export async function deleteScimUser(ctx: Ctx, id: string): Promise<void> {
       [id, now],
     );
     await tx.query("DELETE FROM directory_group_members WHERE user_id = $1", [id]);
-    await recordAccountSignals(ctx, tx, [
-      { userId: id, upn: current.upn, kind: ACCOUNT_DELETED_SIGNAL, source: "scim" },
-    ]);
+    const signals: AccountSignal[] = [{ userId: id, upn: current.upn, kind: ACCOUNT_DELETED_SIGNAL, source: "scim" }];
+    await recordAccountSignals(ctx, tx, signals);
     await audit(ctx, tx, {
       action: "directory.user.delete",
       category: "Users",
@@ -299,5 +302,7 @@ export async function deleteScimUser(ctx: Ctx, id: string): Promise<void> {
       targetId: id,
       details: { source: "scim", groupsLeft: current.groups.length },
     });
+    return signals;
   });
+  await afterAccountsChanged(ctx, deleted);
 }

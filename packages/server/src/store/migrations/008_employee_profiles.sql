@@ -1,6 +1,8 @@
 -- Employee profiles from HR connectors: the latest profile of each employee, refreshed by every
--- upload that carries it. Healthcare connectors match patients against them (family members,
--- neighbours, co-workers). A profile not refreshed for 30 days expires and is removed.
+-- upload that carries it, even when the profile is unchanged (ingestion/afterInsert.ts).
+-- Healthcare connectors match patients against them (family members, neighbours, co-workers).
+-- A profile not refreshed for 30 days expires: readers ignore it at once (refreshed_at older than
+-- 30 days) and the employee-profiles job (jobs/employeeProfiles.ts) removes it.
 
 CREATE TABLE employee_profiles (
   user_id         uuid PRIMARY KEY REFERENCES directory_users(id),
