@@ -1,5 +1,7 @@
-// Short-lived HS256 JWTs for console sessions and app (client-credentials) tokens.
+// Short-lived HS256 JWTs for console sessions and app (client-credentials) tokens, and the
+// long-lived opaque provisioning tokens an identity provider keeps for SCIM.
 
+import { createHash, randomBytes } from "node:crypto";
 import { jwtVerify, SignJWT } from "jose";
 
 export interface TokenClaims {
@@ -71,4 +73,39 @@ export async function verifyToken(
       return { ok: false, reason: "The token signature is invalid." };
     return { ok: false, reason: "The token is invalid." };
   }
+}
+
+/**
+ * Provisioning tokens: what an identity provider that keeps one fixed bearer token (Okta, Entra ID's
+ * "Secret Token") sends to /scim/v2. The prefix lets people, logs and secret scanners recognise one;
+ * the rest is 32 random bytes (256 bits) in base64url, 43 characters.
+ */
+export const PROVISIONING_TOKEN_PREFIX = "oirm_scim_";
+const PROVISIONING_TOKEN_PATTERN = /^oirm_scim_[A-Za-z0-9_-]{43}$/;
+
+export function generateProvisioningToken(): string {
+  return `${PROVISIONING_TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+}
+
+/** Whether a bearer token claims to be a provisioning token (by its prefix; it may still be malformed). */
+export function isProvisioningToken(token: string): boolean {
+  return token.startsWith(PROVISIONING_TOKEN_PREFIX);
+}
+
+export function isWellFormedProvisioningToken(token: string): boolean {
+  return PROVISIONING_TOKEN_PATTERN.test(token);
+}
+
+/**
+ * The stored form of a provisioning token: SHA-256, hex. Passwords and client secrets get scrypt
+ * (secrets.ts) because people choose them, so a stolen hash could be attacked with guesses and a slow,
+ * salted hash makes each guess expensive. A provisioning token is 256 random bits: no list of likely
+ * values exists and 2^256 guesses are out of reach at any hash speed, so a slow hash would add nothing
+ * but ~30 ms of CPU to every SCIM request. A fast, unsalted, deterministic hash also lets the lookup be
+ * one equality on a unique index (O(1)) instead of trying every stored hash. Comparing in the index is
+ * not a timing risk either: learning that a guess's hash shares a prefix with a stored hash does not
+ * help to find a token with that hash.
+ */
+export function hashProvisioningToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
 }

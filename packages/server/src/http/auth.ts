@@ -5,16 +5,26 @@ import { z } from "zod";
 import { createAccount, listAccounts, login, logout } from "../commands/accounts.ts";
 import {
   createAppRegistration,
+  createProvisioningToken,
   issueClientCredentialsToken,
   listAppRegistrations,
+  listProvisioningTokens,
+  revokeProvisioningToken,
   TokenError,
 } from "../commands/apps.ts";
 import { presentAccount } from "../presenters/accounts.ts";
 import { SESSION_COOKIE_NAME } from "./actor.ts";
 import type { RouteModule } from "./app.ts";
+import { SCIM_PREFIX } from "./scim.ts";
 
 const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
 const CreateAppBody = z.object({ name: z.string().min(1).max(200) });
+const CreateProvisioningTokenBody = z.object({
+  name: z.string("give the token's name as text.").nullish(),
+  expiresInDays: z
+    .number("give a whole number of days from 1 to 730, or null for a token that does not expire.")
+    .nullish(),
+});
 const CreateAccountBody = z.object({
   username: z.string().min(1).max(100),
   displayName: z.string().max(200).optional(),
@@ -125,6 +135,32 @@ export const authRoutes: RouteModule = (app) => {
       })),
     };
   });
+
+  // Provisioning tokens: long-lived bearer tokens of an app registration, for SCIM only.
+  app.post(
+    "/api/apps/:clientId/provisioning-tokens",
+    { config: { permission: "apps.manage" } },
+    async (request, reply) => {
+      const { clientId } = request.params as { clientId: string };
+      const body = CreateProvisioningTokenBody.parse(request.body ?? {});
+      const created = await createProvisioningToken(request.ctx, clientId, body);
+      return reply.status(201).send({ ...created, scimUrl: `${request.protocol}://${request.host}${SCIM_PREFIX}` });
+    },
+  );
+
+  app.get("/api/apps/:clientId/provisioning-tokens", { config: { permission: "apps.manage" } }, async (request) => {
+    const { clientId } = request.params as { clientId: string };
+    return listProvisioningTokens(request.ctx, clientId);
+  });
+
+  app.delete(
+    "/api/apps/:clientId/provisioning-tokens/:id",
+    { config: { permission: "apps.manage" } },
+    async (request) => {
+      const { clientId, id } = request.params as { clientId: string; id: string };
+      return revokeProvisioningToken(request.ctx, clientId, id);
+    },
+  );
 
   app.post("/api/accounts", { config: { permission: "accounts.manage" } }, async (request, reply) => {
     const body = CreateAccountBody.parse(request.body);

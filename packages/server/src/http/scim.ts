@@ -10,9 +10,11 @@ import {
   SCIM_USER_SHAPE,
   type ScimResourceShape,
   scimError,
+  unauthorized,
 } from "@openirm/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
+import { type Services, withActor } from "../context.ts";
 import {
   resourceTypes,
   SCIM_DEFAULT_COUNT,
@@ -37,14 +39,17 @@ import {
   patchScimUser,
   replaceScimUser,
 } from "../scim/users.ts";
+import { isProvisioningToken } from "../tokens.ts";
+import { bearerToken, resolveProvisioningActor } from "./actor.ts";
 import type { RouteModule } from "./app.ts";
 
 export const SCIM_PREFIX = "/scim/v2";
 const SCIM_TYPE = "application/scim+json; charset=utf-8";
 
 /**
- * SCIM provisioning is done by app registrations: an identity provider signs in with the client
- * credentials of an app registered in OpenIRM, and `signals.upload` is the one permission app
+ * SCIM provisioning is done by app registrations: an identity provider presents an access token from
+ * the client-credentials endpoint, or one of the app's long-lived provisioning tokens (accepted here
+ * only; see authenticateProvisioningToken), and `signals.upload` is the one permission app
  * registrations hold (console accounts do not, so they cannot provision by accident).
  */
 const PROVISIONING = { permission: "signals.upload" } as const;
@@ -145,7 +150,25 @@ function sendScimError(error: unknown, request: FastifyRequest, reply: FastifyRe
   });
 }
 
-async function scimPlugin(scope: FastifyInstance) {
+/**
+ * Provisioning tokens are resolved in this scope's own onRequest hook, which runs after the server's
+ * (http/app.ts: resolveActor, which refuses them everywhere): so they act as their app registration
+ * here and nowhere else, and the route permissions below still decide what that app may do. A token
+ * that is unknown, revoked, expired or whose app is disabled is answered 401 with a SCIM error.
+ */
+function authenticateProvisioningToken(scope: FastifyInstance, services: Services) {
+  scope.addHook("onRequest", async (request) => {
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !isProvisioningToken(token)) return;
+    const resolved = await resolveProvisioningActor(services, token, request.ip);
+    if (!resolved.ok) throw unauthorized(resolved.reason);
+    request.actor = resolved.actor;
+    request.authFailure = undefined;
+    request.ctx = withActor(services, resolved.actor, request.ip);
+  });
+}
+
+async function scimPlugin(scope: FastifyInstance, services: Services) {
   // SCIM clients send application/scim+json (Okta) or application/json (Entra ID), and DELETE
   // requests with a content type but no body.
   scope.removeContentTypeParser("application/json");
@@ -163,6 +186,7 @@ async function scimPlugin(scope: FastifyInstance) {
     },
   );
   scope.setErrorHandler((error, request, reply) => sendScimError(error, request, reply));
+  authenticateProvisioningToken(scope, services);
   // Unknown SCIM paths answer a SCIM 404 to signed-in callers (a catch-all route, so that the
   // permission gate runs first).
   scope.all("/*", { config: { permission: "authenticated" } }, async (request) => {
@@ -257,6 +281,6 @@ async function scimPlugin(scope: FastifyInstance) {
   });
 }
 
-export const scimRoutes: RouteModule = async (app) => {
-  await app.register(scimPlugin, { prefix: SCIM_PREFIX });
+export const scimRoutes: RouteModule = async (app, services) => {
+  await app.register((scope) => scimPlugin(scope, services), { prefix: SCIM_PREFIX });
 };

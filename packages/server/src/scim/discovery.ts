@@ -30,7 +30,7 @@ export function serviceProviderConfig(baseUrl: string): Json {
         type: "oauthbearertoken",
         name: "OAuth Bearer Token",
         description:
-          "An access token from OpenIRM's client-credentials token endpoint, for an app registration (POST /{tenantId}/oauth2/token).",
+          "An access token from OpenIRM's client-credentials token endpoint for an app registration (POST /{tenantId}/oauth2/token), or a provisioning token of the app registration (oirm_scim_…).",
         specUri: "https://www.rfc-editor.org/rfc/rfc6750",
         primary: true,
       },
