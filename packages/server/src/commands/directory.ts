@@ -154,7 +154,7 @@ export async function recordAccountSignals(ctx: Ctx, tx: Queryable, signals: rea
   const via = ctx.actor.kind === "app" ? ctx.actor.name : null;
   await tx.query(
     `INSERT INTO signals (connector_id, user_id, occurred_at, kind, attributes, dedupe_key, received_at)
-     SELECT $1, s.user_id, $2, s.kind, s.attributes, s.dedupe_key, $2
+     SELECT $1, s.user_id, $2, s.kind, s.attributes, openirm_dedupe_key(s.dedupe_key), $2
        FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::text[]) AS s(user_id, kind, attributes, dedupe_key)
      ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
     [

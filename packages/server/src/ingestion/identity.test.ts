@@ -2,8 +2,10 @@ import { createHash } from "node:crypto";
 import { type MappedSignal, signalIdentity } from "@openirm/domain";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { freshDatabase } from "../../test/support.ts";
+import { migrate } from "../store/migrate.ts";
 import { CopyTextBuffer, copyJson, copyText } from "./copyText.ts";
-import { IdentityText } from "./identity.ts";
+import { dedupeUuid, IdentityText } from "./identity.ts";
 
 const name = fc.oneof(fc.constantFrom("UPN", "Time", "Alert_Count", "a", "B", "é", "Ä", "__proto", ""), fc.string());
 const value = fc.oneof(
@@ -33,7 +35,7 @@ describe("IdentityText", () => {
     );
   });
 
-  it("keys a signal with the SHA-256 of that text, in hex", () => {
+  it("keys a signal with the first 128 bits of that text's SHA-256, as a uuid", () => {
     const s: MappedSignal = {
       kind: "indicator",
       upn: "sarad@contoso.com",
@@ -41,10 +43,27 @@ describe("IdentityText", () => {
       sourceValue: "Salesforce",
       attributes: { UPN: "SaraD@contoso.com", Time: "2023-04-24T05:52:56.9626861Z", Count: 3, Note: 'a "b"' },
     };
-    const expected = createHash("sha256")
+    const hex = createHash("sha256")
       .update(signalIdentity(s, "UPN", "Time"))
       .digest("hex");
-    expect(new IdentityText("UPN", "Time").key(s)).toBe(expected);
+    expect(new IdentityText("UPN", "Time").key(s)).toBe(dedupeUuid(hex));
+    expect(dedupeUuid(hex).replaceAll("-", "")).toBe(hex.slice(0, 32));
+  });
+
+  it("gives the key the database gives a 64-hex key stored before keys were uuids", async () => {
+    const db = await freshDatabase();
+    try {
+      await migrate(db);
+      const hex = createHash("sha256").update("a row sent before the upgrade").digest("hex");
+      const { rows } = await db.query<{ key: string; other: string }>(
+        "SELECT openirm_dedupe_key($1)::text AS key, openirm_dedupe_key('volume:x:2026-11-21')::text AS other",
+        [hex],
+      );
+      expect(rows[0]?.key).toBe(dedupeUuid(hex));
+      expect(rows[0]?.other).toBe(dedupeUuid(createHash("md5").update("volume:x:2026-11-21").digest("hex")));
+    } finally {
+      await db.close();
+    }
   });
 });
 

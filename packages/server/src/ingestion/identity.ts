@@ -18,6 +18,11 @@ const sha256Hex: (text: string) => string =
     ? (text) => crypto.hash("sha256", text, "hex")
     : (text) => crypto.createHash("sha256").update(text).digest("hex");
 
+/** A SHA-256 in hex as the uuid of its first 128 bits (what the database's openirm_dedupe_key gives). */
+export function dedupeUuid(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** The text signalIdentity(signal, userColumn, timeColumn) gives, for the signals of one run. */
 export class IdentityText {
   #keys: string[] = [];
@@ -63,8 +68,8 @@ export class IdentityText {
     return `${text}}]`;
   }
 
-  /** The de-duplication key stored with the signal. */
+  /** The de-duplication key stored with the signal: the first 128 bits of the identity's SHA-256, as a uuid. */
   key(signal: MappedSignal): string {
-    return sha256Hex(this.of(signal));
+    return dedupeUuid(sha256Hex(this.of(signal)));
   }
 }

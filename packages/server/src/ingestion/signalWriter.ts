@@ -216,7 +216,7 @@ export class SignalWriter {
         setup: `SET LOCAL synchronous_commit = off; SET LOCAL client_min_messages = warning;
                 CREATE TEMP TABLE IF NOT EXISTS openirm_signal_batch (
                   line integer NOT NULL, user_id uuid NOT NULL, occurred_at timestamptz NOT NULL, kind text NOT NULL,
-                  source_value text, attributes jsonb NOT NULL, dedupe_key text NOT NULL
+                  source_value text, attributes jsonb NOT NULL, dedupe_key uuid NOT NULL
                 ) ON COMMIT DELETE ROWS`,
         table: BATCH_TABLE,
         columns: BATCH_COLUMNS,

@@ -166,7 +166,7 @@ async function insertDerived(
     const part = rows.slice(i, i + WRITE_ROWS);
     const result = await ctx.db.query(
       `INSERT INTO signals (connector_id, run_id, user_id, occurred_at, kind, source_value, attributes, dedupe_key, received_at)
-       SELECT $1, $2, v.user_id, v.occurred_at, $3, NULL, v.attributes::jsonb, v.dedupe_key, $4
+       SELECT $1, $2, v.user_id, v.occurred_at, $3, NULL, v.attributes::jsonb, openirm_dedupe_key(v.dedupe_key), $4
          FROM unnest($5::uuid[], $6::timestamptz[], $7::text[], $8::text[]) AS v(user_id, occurred_at, attributes, dedupe_key)
        ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
       [
@@ -275,7 +275,7 @@ const DAILY_COUNTS = `
     INSERT INTO signals (connector_id, run_id, user_id, occurred_at, kind, source_value, attributes, dedupe_key, received_at)
     SELECT $2, $1, c.user_id, c.day_start, '${HEALTH_DAILY_ACCESS}', NULL,
            jsonb_build_object('day', c.day::text, 'records', c.records, 'events', c.events),
-           'daily:' || c.user_id || ':' || c.day::text, $3
+           openirm_dedupe_key('daily:' || c.user_id || ':' || c.day::text), $3
       FROM counts c
      WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.user_id = c.user_id AND e.day = c.day)
      ORDER BY c.user_id, c.day
@@ -363,7 +363,7 @@ async function upsertUnusual(
   ];
   // The day's signal may come from another healthcare connector: found by user, day and key.
   const same = `s.user_id = v.user_id AND s.occurred_at = (v.day::timestamp AT TIME ZONE 'UTC')
-                AND s.kind = '${HEALTH_UNUSUAL_VOLUME}' AND s.dedupe_key = v.dedupe_key`;
+                AND s.kind = '${HEALTH_UNUSUAL_VOLUME}' AND s.dedupe_key = openirm_dedupe_key(v.dedupe_key)`;
   const updated = await ctx.db.query(
     `UPDATE signals s SET attributes = v.attributes::jsonb, run_id = $5, received_at = $6 FROM ${values}
       WHERE ${same} AND s.attributes <> v.attributes::jsonb`,
@@ -372,7 +372,7 @@ async function upsertUnusual(
   const inserted = await ctx.db.query(
     `INSERT INTO signals (connector_id, run_id, user_id, occurred_at, kind, source_value, attributes, dedupe_key, received_at)
      SELECT $5, $6, v.user_id, (v.day::timestamp AT TIME ZONE 'UTC'), '${HEALTH_UNUSUAL_VOLUME}', NULL,
-            v.attributes::jsonb, v.dedupe_key, $7
+            v.attributes::jsonb, openirm_dedupe_key(v.dedupe_key), $7
        FROM ${values}
       WHERE NOT EXISTS (SELECT 1 FROM signals s WHERE ${same})
      ON CONFLICT (connector_id, dedupe_key) DO NOTHING`,
