@@ -1,3 +1,4 @@
+export * from "./access/priorityGroups.ts";
 export * from "./access/roleGroups.ts";
 export * from "./connectors/activity/index.ts";
 export * from "./connectors/badging/badging.ts";
@@ -21,6 +22,8 @@ export * from "./policies/templates.ts";
 export * from "./privacy/pseudonym.ts";
 export * from "./risk/boosters.ts";
 export * from "./risk/cumulative.ts";
+export * from "./risk/indicators.ts";
+export * from "./risk/levels.ts";
 export * from "./risk/percentiles.ts";
 export * from "./risk/sequences.ts";
 export * from "./scoring/alertScore.ts";

@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { DEFAULT_TENANT_SETTINGS, readTenantSettings } from "@openirm/domain";
 import type { Logger } from "pino";
 import { createAccount } from "./commands/accounts.ts";
+import { syncBuiltinIndicators } from "./commands/indicators.ts";
 import type { Config } from "./config.ts";
 import { type Clock, type Services, SYSTEM_ACTOR, systemClock, type TenantRow, withActor } from "./context.ts";
 import { type Db, openDatabase } from "./store/db.ts";
@@ -29,6 +30,8 @@ export async function openServices(
 ): Promise<OpenedServices> {
   const database = db ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   await migrate(database);
+  // The built-in indicator catalog is code; its rows follow it at every start.
+  await syncBuiltinIndicators(database);
   let firstStart: FirstStart | undefined;
   let tenant = (
     await database.query<TenantRow>("SELECT id, name, settings, pseudonym_key, token_key FROM tenant LIMIT 1")

@@ -1,14 +1,15 @@
-// `openirm indicators`: custom indicators built on a connector's data.
+// `openirm indicators`: the built-in indicator catalog (turned on and off for the organisation)
+// and custom indicators built on a connector's data.
 
 import type { Command } from "commander";
 import { connectSignedIn } from "../api.ts";
 import { UsageError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { withServer } from "../options.ts";
-import { addListCommand, printFields, printJson } from "../output.ts";
+import { printFields, printJson, printTable } from "../output.ts";
 
 export function registerIndicators(program: Command, io: CliIo): void {
-  const indicators = program.command("indicators").description("custom indicators");
+  const indicators = program.command("indicators").description("built-in and custom indicators");
 
   withServer(indicators.command("create").description("create a custom indicator on a connector"))
     .requiredOption("--name <name>", "indicator name")
@@ -57,16 +58,69 @@ export function registerIndicators(program: Command, io: CliIo): void {
       },
     );
 
-  addListCommand(indicators, io, {
-    description: "list indicators",
-    path: "/api/indicators",
-    columns: [
-      ["id", "ID"],
-      ["name", "NAME"],
-      ["sourceValue", "SOURCE VALUE"],
-      ["valueColumn", "VALUE COLUMN"],
-      ["connectorId", "CONNECTOR"],
-    ],
-    empty: "No indicators yet: create one with 'openirm indicators create'.",
-  });
+  withServer(
+    indicators.command("list").description("list indicators (built-in ones with category and default thresholds)"),
+  )
+    .option("--kind <kind>", "builtin or custom")
+    .option("--category <category>", "office, device, security, physical, cloud, browsing, health, communication")
+    .option("--enabled", "only indicators turned on")
+    .action(async (opts: { server?: string; json?: boolean; kind?: string; category?: string; enabled?: boolean }) => {
+      const client = await connectSignedIn(io, opts);
+      const query = new URLSearchParams();
+      if (opts.kind) query.set("kind", opts.kind);
+      if (opts.category) query.set("category", opts.category);
+      const suffix = query.size > 0 ? `?${query}` : "";
+      const answer = await client.get<{ items: Record<string, unknown>[] }>(`/api/indicators${suffix}`);
+      const items = answer.items
+        .filter((i) => !opts.enabled || i.enabled === true)
+        .map((i) => {
+          const t = i.defaultThresholds as { low: number; medium: number; high: number } | null;
+          // A custom indicator counts its value column (or its events, trigger only) for one source value.
+          const custom = i.kind === "custom";
+          return {
+            ...i,
+            source: custom ? (i.sourceValue ?? "Default") : "",
+            measure: custom ? (i.valueColumn ?? "trigger only") : i.measure,
+            thresholds: t ? `${t.low}/${t.medium}/${t.high}` : "",
+          };
+        });
+      if (opts.json) return printJson(io, items);
+      printTable(
+        io,
+        items,
+        [
+          ["id", "ID"],
+          ["kind", "KIND"],
+          ["categoryName", "CATEGORY"],
+          ["name", "NAME"],
+          ["source", "SOURCE"],
+          ["measure", "COUNTS"],
+          ["thresholds", "DEFAULT L/M/H"],
+          ["enabled", "ENABLED"],
+        ],
+        "No indicators match.",
+      );
+    });
+
+  for (const [command, enabled] of [
+    ["enable", true],
+    ["disable", false],
+  ] as const) {
+    withServer(
+      indicators
+        .command(command)
+        .description(`turn indicators ${enabled ? "on" : "off"} for the organisation (Policy indicators)`),
+    )
+      .argument("<ids...>", "indicator ids (built-in ids such as device.print, or custom indicator ids)")
+      .action(async (ids: string[], opts: { server?: string; json?: boolean }) => {
+        const client = await connectSignedIn(io, opts);
+        const results = [];
+        for (const id of ids) {
+          const updated = await client.patch(`/api/indicators/${encodeURIComponent(id)}`, { enabled });
+          results.push(updated);
+          if (!opts.json) io.out(`${updated.name} (${updated.id}): ${enabled ? "on" : "off"}\n`);
+        }
+        if (opts.json) printJson(io, results);
+      });
+  }
 }

@@ -50,8 +50,8 @@ describe("policy creation rules", () => {
     expect(error(() => create({ name: " " })).message).toBe(
       "name is required: give the policy a name (it cannot be changed later).",
     );
-    expect(error(() => create({ template: "data-leaks" })).message).toBe(
-      'template "data-leaks" is not available; available templates: departing-users-data-theft.',
+    expect(error(() => create({ template: "insider-trading" })).message).toBe(
+      'template "insider-trading" is not available; available templates: departing-users-data-theft, data-leaks, data-leaks-priority-users, data-leaks-risky-users, security-policy-violations, security-policy-violations-departing-users, security-policy-violations-priority-users, security-policy-violations-risky-users, patient-data-misuse, risky-browser-usage.',
     );
   });
 

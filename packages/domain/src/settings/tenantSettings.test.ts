@@ -3,6 +3,7 @@ import {
   applySettingsPatch,
   changedSettingPaths,
   DEFAULT_TENANT_SETTINGS,
+  defaultAdaptiveProtectionSettings,
   defaultDetectionSettings,
   EMAIL_PAST_ACTIVITY_DAYS,
   emailLookBackDays,
@@ -28,6 +29,7 @@ describe("tenant settings", () => {
       emailPastActivityDays: 10,
       privacy: { showNamesToEntitledRoles: true },
       detections: defaultDetectionSettings(),
+      adaptiveProtection: defaultAdaptiveProtectionSettings(),
     });
     expect(
       readTenantSettings({
@@ -113,10 +115,10 @@ describe("tenant settings", () => {
       'privacy.showNamesToEntitledRoles must be true or false (got "no").',
     );
     expect(message({ retentionDays: 5 })).toBe(
-      "Unknown setting 'retentionDays'; settings are: activationWindowDays, pastActivityDays, emailPastActivityDays, privacy, detections.",
+      "Unknown setting 'retentionDays'; settings are: activationWindowDays, pastActivityDays, emailPastActivityDays, privacy, detections, adaptiveProtection.",
     );
     expect(message({ detection: {} })).toBe(
-      "Unknown setting 'detection'; did you mean 'detections'? settings are: activationWindowDays, pastActivityDays, emailPastActivityDays, privacy, detections.",
+      "Unknown setting 'detection'; did you mean 'detections'? settings are: activationWindowDays, pastActivityDays, emailPastActivityDays, privacy, detections, adaptiveProtection.",
     );
   });
 

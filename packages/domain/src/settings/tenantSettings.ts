@@ -1,9 +1,15 @@
-// Tenant settings: policy timeframes, privacy and intelligent detections. Stored as JSON on the
-// tenant; read leniently (defaults for anything missing or invalid), changed strictly (every bad
-// value names its field path, the limit and the fix).
+// Tenant settings: policy timeframes, privacy, intelligent detections and adaptive protection.
+// Stored as JSON on the tenant; read leniently (defaults for anything missing or invalid), changed
+// strictly (every bad value names its field path, the limit and the fix).
 
 import { closestName } from "../connectors/suggest.ts";
 import { AppError } from "../errors.ts";
+import {
+  type AdaptiveProtectionSettings,
+  applyAdaptiveProtectionPatch,
+  defaultAdaptiveProtectionSettings,
+  readAdaptiveProtectionSettings,
+} from "./adaptiveProtection.ts";
 import {
   applyDetectionsPatch,
   type DetectionSettings,
@@ -11,6 +17,7 @@ import {
   readDetectionSettings,
 } from "./detections.ts";
 
+export * from "./adaptiveProtection.ts";
 export * from "./detections.ts";
 
 export interface PrivacySettings {
@@ -27,6 +34,8 @@ export interface TenantSettings {
   emailPastActivityDays: number;
   privacy: PrivacySettings;
   detections: DetectionSettings;
+  /** Adaptive protection: per-user risk levels (docs/adaptive-protection.md). */
+  adaptiveProtection: AdaptiveProtectionSettings;
 }
 
 /** Ranges and defaults of the policy timeframes (the reference product's: 1–30 after, 0–90 before). */
@@ -52,6 +61,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   emailPastActivityDays: EMAIL_PAST_ACTIVITY_DAYS,
   privacy: { showNamesToEntitledRoles: true },
   detections: defaultDetectionSettings(),
+  adaptiveProtection: defaultAdaptiveProtectionSettings(),
 };
 
 /** The top-level settings a change may name. */
@@ -61,6 +71,7 @@ export const SETTING_KEYS = [
   "emailPastActivityDays",
   "privacy",
   "detections",
+  "adaptiveProtection",
 ] as const;
 
 type RangedSetting = keyof typeof SETTING_RANGES;
@@ -120,6 +131,7 @@ export function readTenantSettings(stored: Record<string, unknown> | null | unde
         typeof showNames === "boolean" ? showNames : DEFAULT_TENANT_SETTINGS.privacy.showNamesToEntitledRoles,
     },
     detections: readDetectionSettings(s.detections),
+    adaptiveProtection: readAdaptiveProtectionSettings(s.adaptiveProtection),
   };
   deepFreeze(settings);
   if (stored) readCache.set(stored, settings);
@@ -232,5 +244,8 @@ export function applySettingsPatch(
     }
   }
   if ("detections" in patch) next.detections = applyDetectionsPatch(current.detections, patch.detections);
+  if ("adaptiveProtection" in patch) {
+    next.adaptiveProtection = applyAdaptiveProtectionPatch(current.adaptiveProtection, patch.adaptiveProtection);
+  }
   return { next, changed: changedSettingPaths(current, next) };
 }

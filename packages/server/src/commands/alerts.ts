@@ -4,6 +4,7 @@ import { notFound } from "@openirm/domain";
 import type { Ctx } from "../context.ts";
 import type { SqlParam } from "../store/db.ts";
 import { isUuid } from "./indicators.ts";
+import { visibleUserSql } from "./priorityGroups.ts";
 import type { Explanation } from "./scoring.ts";
 
 export interface AlertFilters {
@@ -70,6 +71,9 @@ export async function listAlerts(ctx: Ctx, filters: AlertFilters): Promise<{ row
   if (filters.policyId) add("a.policy_id = ?", filters.policyId);
   if (filters.detectedFrom) add("a.time_detected >= ?::timestamptz", filters.detectedFrom);
   if (filters.detectedTo) add("a.time_detected < ?::timestamptz", filters.detectedTo);
+  // Alerts of priority user group members only for the groups' viewers (counted and paged alike).
+  const visible = visibleUserSql(ctx.actor, "a.user_id", params);
+  if (visible !== "TRUE") where.push(visible);
   const clause = where.length ? ` WHERE ${where.join(" AND ")}` : "";
   const total = (await ctx.db.query<{ n: number }>(`SELECT count(*) AS n FROM alerts a${clause}`, params)).rows[0]?.n;
   const { rows } = await ctx.db.query<AlertListRow>(
@@ -80,11 +84,14 @@ export async function listAlerts(ctx: Ctx, filters: AlertFilters): Promise<{ row
 }
 
 export async function getAlertDetail(ctx: Ctx, id: string): Promise<AlertDetail> {
+  // An alert hidden by a priority user group is answered like one that does not exist (404).
+  const params: SqlParam[] = [id];
+  const visible = visibleUserSql(ctx.actor, "a.user_id", params);
   const alert = isUuid(id)
     ? (
         await ctx.db.query<AlertListRow & { explanation: Explanation }>(
-          `${SELECT_ALERTS.replace("a.updated_at", "a.updated_at, a.explanation")} WHERE a.id = $1`,
-          [id],
+          `${SELECT_ALERTS.replace("a.updated_at", "a.updated_at, a.explanation")} WHERE a.id = $1 AND ${visible}`,
+          params,
         )
       ).rows[0]
     : undefined;

@@ -4,6 +4,8 @@
 
 import { EMPLOYEE_PROFILE_EXPIRY_DAYS } from "@openirm/domain";
 import type { Ctx } from "../context.ts";
+import type { SqlParam } from "../store/db.ts";
+import { visibleUserSql } from "./priorityGroups.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -53,12 +55,15 @@ export async function listEmployeeProfiles(
   ctx: Ctx,
   q: ProfileQuery,
 ): Promise<{ items: EmployeeProfileRow[]; total: number }> {
-  const params: (string | number)[] = [profileCutoff(ctx.clock.now()).toISOString()];
+  const params: SqlParam[] = [profileCutoff(ctx.clock.now()).toISOString()];
   const where = [liveProfile("p", "$1")];
   if (q.user) {
     params.push(q.user.trim().toLowerCase());
     where.push(`u.upn = $${params.length}`);
   }
+  // Profiles of priority user group members only for the groups' viewers.
+  const visible = visibleUserSql(ctx.actor, "p.user_id", params);
+  if (visible !== "TRUE") where.push(visible);
   const from = `FROM employee_profiles p JOIN directory_users u ON u.id = p.user_id
                 JOIN connectors c ON c.id = p.connector_id WHERE ${where.join(" AND ")}`;
   const total = await ctx.db.query<{ n: number }>(`SELECT count(*)::int AS n ${from}`, params);

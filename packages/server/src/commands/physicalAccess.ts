@@ -16,9 +16,11 @@ import {
   terminationOf,
   toIsoUtc,
 } from "@openirm/domain";
-import type { Ctx } from "../context.ts";
+import { type Ctx, SYSTEM_ACTOR } from "../context.ts";
 import { canSeeNames } from "../presenters/users.ts";
+import type { SqlParam } from "../store/db.ts";
 import { priorityAssetKeys } from "./physicalAssets.ts";
+import { isUserVisible, visibleUserSql } from "./priorityGroups.ts";
 import { isUuid } from "./runs.ts";
 
 export interface PhysicalAccessQuery {
@@ -76,12 +78,26 @@ export async function loadPhysicalAccess(
   query: PhysicalAccessQuery,
 ): Promise<{ items: PhysicalAccessRecord[]; total: number }> {
   const priority = await priorityAssetKeys(ctx.db);
+  const params: SqlParam[] = [
+    PHYSICAL_ACCESS_SIGNAL,
+    query.from,
+    query.to,
+    query.userIds ? [...query.userIds] : null,
+    query.all === true,
+    [...priority],
+    query.limit,
+    query.offset,
+    LAST_WORKING_DATE_PATTERN,
+  ];
+  // Events of priority user group members only for the groups' viewers (counted and paged alike).
+  const visible = visibleUserSql(ctx.actor, "s.user_id", params);
   const { rows } = await ctx.db.query<Row>(
     `WITH events AS (
        SELECT s.id, s.connector_id, s.user_id, s.occurred_at, s.attributes
          FROM signals s
         WHERE s.kind = $1 AND s.occurred_at >= $2 AND s.occurred_at < $3
           AND ($4::uuid[] IS NULL OR s.user_id = ANY($4::uuid[]))
+          AND ${visible}
      ), people AS (
        SELECT u.id, u.upn, u.display_name, u.disabled_at, u.deleted_at,
               (SELECT h.attributes->>'LastWorkingDate' FROM signals h
@@ -107,17 +123,7 @@ export async function loadPhysicalAccess(
          OR e.occurred_at >= t.terminated_at
       ORDER BY e.occurred_at DESC, e.id DESC
       LIMIT $7 OFFSET $8`,
-    [
-      PHYSICAL_ACCESS_SIGNAL,
-      query.from,
-      query.to,
-      query.userIds ? [...query.userIds] : null,
-      query.all === true,
-      [...priority],
-      query.limit,
-      query.offset,
-      LAST_WORKING_DATE_PATTERN,
-    ],
+    params,
   );
   const items = rows.map((row): PhysicalAccessRecord => {
     const termination = terminationOf({
@@ -152,11 +158,15 @@ export async function loadPhysicalAccess(
   return { items, total: rows[0]?.total ?? 0 };
 }
 
-/** Every physical access event with a finding for these users in [from, to) (for scoring). */
+/**
+ * Every physical access event with a finding for these users in [from, to) (for scoring, which
+ * reads every user's events whoever asked for the run: priority user groups limit who sees, not what is scored).
+ */
 export async function physicalAccessFindings(
-  ctx: Ctx,
+  callerCtx: Ctx,
   query: { userIds: readonly string[]; from: string; to: string },
 ): Promise<PhysicalAccessRecord[]> {
+  const ctx: Ctx = { ...callerCtx, actor: SYSTEM_ACTOR };
   const out: PhysicalAccessRecord[] = [];
   const pageSize = 5000;
   for (let offset = 0; ; offset += pageSize) {
@@ -168,9 +178,16 @@ export async function physicalAccessFindings(
 
 /**
  * The user a request names: a user id, or a UPN (any case) for callers who see identities. A
- * caller who sees only aliases must give the id, so that a UPN cannot be tied to its alias.
+ * caller who sees only aliases must give the id, so that a UPN cannot be tied to its alias. A user
+ * hidden from the caller by a priority user group is answered like one that does not exist (404).
  */
 export async function findUserForPhysicalAccess(ctx: Ctx, ref: string): Promise<{ id: string }> {
+  const user = await findAnyUserForPhysicalAccess(ctx, ref);
+  if (!(await isUserVisible(ctx, user.id))) throw notFound("User", ref.trim());
+  return user;
+}
+
+async function findAnyUserForPhysicalAccess(ctx: Ctx, ref: string): Promise<{ id: string }> {
   const value = ref.trim();
   if (isUuid(value)) {
     const { rows } = await ctx.db.query<{ id: string }>("SELECT id FROM directory_users WHERE id = $1", [value]);

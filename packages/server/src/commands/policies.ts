@@ -1,5 +1,5 @@
-// Policies: created from a template, changed (never renamed), listed with their users in scope
-// and active alerts, and deleted (kept for the alerts that refer to them).
+// Policies: created from a template, changed (never renamed), listed with their users in scope,
+// active alerts and limit warnings, and deleted (kept for the alerts that refer to them).
 
 import { randomUUID } from "node:crypto";
 import {
@@ -7,15 +7,21 @@ import {
   findPolicyTemplate,
   notFound,
   type PolicyConfig,
+  type PolicyContext,
   type PolicyDefinition,
+  type PolicyScope,
   parsePolicyCreate,
   parsePolicyPatch,
+  readPolicyConfig,
+  SCOPE_WARNING_RATIO,
+  type ScopeLimitWarning,
+  scopeLimitWarnings,
 } from "@openirm/domain";
 import { audit } from "../audit.ts";
 import type { Ctx } from "../context.ts";
 import { canSeeScopeNames, type PolicyPresentationData } from "../presenters/policies.ts";
 import type { Queryable } from "../store/db.ts";
-import { isUuid, loadIndicatorInfo } from "./indicators.ts";
+import { isUuid, loadIndicatorInfo, syncBuiltinIndicators } from "./indicators.ts";
 
 export interface PolicyRow {
   id: string;
@@ -29,6 +35,8 @@ export interface PolicyRow {
   users_in_scope: number;
   users_triggered: number;
   active_alerts: number;
+  /** Filled by withCounts: limit warnings of the policy's template. */
+  warnings?: ScopeLimitWarning[];
 }
 
 const SELECT_POLICIES = `
@@ -65,10 +73,103 @@ async function assertNameFree(tx: Queryable, name: string, exceptId?: string) {
   }
 }
 
+/** Whether a table exists (the priority user groups table arrives with its own migration). */
+async function tableExists(db: Queryable, name: string): Promise<boolean> {
+  const { rows } = await db.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [name]);
+  return Boolean(rows[0]?.t);
+}
+
+/** The groups a scope may name, so that unknown ids are refused. */
+async function loadPolicyContext(db: Queryable): Promise<PolicyContext> {
+  const directory = await db.query<{ id: string; name: string }>(
+    "SELECT id::text AS id, display_name AS name FROM directory_groups",
+  );
+  let priorityUserGroups: Map<string, string> | null = null;
+  if (await tableExists(db, "priority_user_groups")) {
+    const { rows } = await db.query<{ id: string; name: string }>(
+      "SELECT id::text AS id, name FROM priority_user_groups",
+    );
+    priorityUserGroups = new Map(rows.map((r) => [r.id.toLowerCase(), r.name]));
+  }
+  return {
+    directoryGroups: new Map(directory.rows.map((r) => [r.id.toLowerCase(), r.name])),
+    priorityUserGroups,
+  };
+}
+
+function hasGroupsOrExclusions(scope: PolicyScope): boolean {
+  return (
+    scope.exclude !== undefined ||
+    ("users" in scope && (scope.groups !== undefined || scope.priorityUserGroups !== undefined))
+  );
+}
+
+/**
+ * Users a scope with groups or exclusions covers: the listed UPNs (known to the directory or not)
+ * and the members of the listed groups, minus the excluded users and members of excluded groups.
+ */
+async function countScopeUsers(db: Queryable, scope: PolicyScope): Promise<number> {
+  const excludedUpns = scope.exclude?.users ?? [];
+  const excludedGroups = scope.exclude?.groups ?? [];
+  const priority = "users" in scope ? (scope.priorityUserGroups ?? []) : [];
+  const withPriority = priority.length > 0 && (await tableExists(db, "priority_user_groups"));
+  const { rows } = await db.query<{ n: number }>(
+    `WITH listed AS (
+       SELECT DISTINCT u AS upn FROM unnest($2::text[]) AS u
+     ), members AS (
+       SELECT du.upn FROM directory_users du WHERE $1::boolean
+       UNION SELECT du.upn FROM directory_group_members m JOIN directory_users du ON du.id = m.user_id
+              WHERE m.group_id = ANY($3::uuid[])
+       ${withPriority ? "UNION SELECT du.upn FROM priority_user_group_members m JOIN directory_users du ON du.id = m.user_id WHERE m.group_id = ANY($6::uuid[])" : ""}
+     ), excluded AS (
+       SELECT u AS upn FROM unnest($4::text[]) AS u
+       UNION SELECT du.upn FROM directory_group_members m JOIN directory_users du ON du.id = m.user_id
+              WHERE m.group_id = ANY($5::uuid[])
+     )
+     SELECT count(*)::int AS n FROM (SELECT upn FROM listed UNION SELECT upn FROM members) s
+      WHERE lower(s.upn) NOT IN (SELECT lower(upn) FROM excluded)`,
+    [
+      "allUsers" in scope,
+      "users" in scope ? scope.users : [],
+      "users" in scope ? (scope.groups ?? []) : [],
+      excludedUpns,
+      excludedGroups,
+      ...(withPriority ? [priority] : []),
+    ],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Recounts scopes with groups or exclusions and adds each policy's limit warnings. */
+async function withCounts(db: Queryable, rows: PolicyRow[]): Promise<PolicyRow[]> {
+  if (rows.length === 0) return rows;
+  const active = await db.query<{ template: string; n: number }>(
+    `SELECT p.template, count(DISTINCT m.user_id)::int AS n
+       FROM policy_memberships m JOIN policies p ON p.id = m.policy_id
+      WHERE p.deleted_at IS NULL GROUP BY p.template`,
+  );
+  const activeByTemplate = new Map(active.rows.map((r) => [r.template, Number(r.n)]));
+  for (const row of rows) {
+    row.config = readPolicyConfig(row.config);
+    row.users_in_scope = Number(row.users_in_scope);
+    if (hasGroupsOrExclusions(row.config.scope)) row.users_in_scope = await countScopeUsers(db, row.config.scope);
+    const template = findPolicyTemplate(row.template);
+    row.warnings = template
+      ? scopeLimitWarnings(
+          template,
+          { usersInScope: row.users_in_scope, templateActiveUsers: activeByTemplate.get(row.template) ?? 0 },
+          SCOPE_WARNING_RATIO,
+        )
+      : [];
+  }
+  return rows;
+}
+
 export async function createPolicy(ctx: Ctx, body: unknown): Promise<PolicyRow> {
   const id = randomUUID();
+  await syncBuiltinIndicators(ctx.db);
   await ctx.db.transaction(async (tx) => {
-    const definition = parsePolicyCreate(body, await loadIndicatorInfo(tx));
+    const definition = parsePolicyCreate(body, await loadIndicatorInfo(tx), await loadPolicyContext(tx));
     const template = findPolicyTemplate(definition.template)!;
     await assertNameFree(tx, definition.name);
     const { rows } = await tx.query<{ n: number }>(
@@ -110,19 +211,25 @@ export async function createPolicy(ctx: Ctx, body: unknown): Promise<PolicyRow> 
 
 export async function listPolicies(ctx: Ctx): Promise<PolicyRow[]> {
   const { rows } = await ctx.db.query<PolicyRow>(`${SELECT_POLICIES} ORDER BY p.created_at, p.name`);
-  return rows;
+  return withCounts(ctx.db, rows);
 }
 
 export async function getPolicy(ctx: Ctx, id: string, db: Queryable = ctx.db): Promise<PolicyRow> {
   const row = isUuid(id) ? (await db.query<PolicyRow>(`${SELECT_POLICIES} AND p.id = $1`, [id])).rows[0] : undefined;
   if (!row) throw notFound("Policy", id);
-  return row;
+  return (await withCounts(db, [row]))[0]!;
 }
 
 export async function updatePolicy(ctx: Ctx, id: string, body: unknown): Promise<PolicyRow> {
+  await syncBuiltinIndicators(ctx.db);
   await ctx.db.transaction(async (tx) => {
     const current = await getPolicy(ctx, id, tx);
-    const { next, changed } = parsePolicyPatch(body, definitionOf(current), await loadIndicatorInfo(tx));
+    const { next, changed } = parsePolicyPatch(
+      body,
+      definitionOf(current),
+      await loadIndicatorInfo(tx),
+      await loadPolicyContext(tx),
+    );
     if (changed.length === 0) return;
     await tx.query("UPDATE policies SET description = $2, config = $3, enabled = $4, updated_at = $5 WHERE id = $1", [
       id,
@@ -151,7 +258,7 @@ export async function updatePolicy(ctx: Ctx, id: string, body: unknown): Promise
 function pick(definition: PolicyDefinition, field: string): unknown {
   if (field === "description") return definition.description;
   if (field === "enabled") return definition.enabled;
-  return definition.config[field as keyof PolicyConfig];
+  return definition.config[field as keyof PolicyConfig] ?? null;
 }
 
 /** Deletes a policy: it stops scoring and disappears from the list; its alerts stay. */
@@ -178,7 +285,14 @@ export async function loadPolicyPresentationData(
   const indicators = await loadIndicatorInfo(ctx.db);
   const upns = canSeeScopeNames(ctx)
     ? []
-    : [...new Set(rows.flatMap((r) => ("users" in r.config.scope ? r.config.scope.users : [])))];
+    : [
+        ...new Set(
+          rows.flatMap((r) => [
+            ...("users" in r.config.scope ? r.config.scope.users : []),
+            ...(r.config.scope.exclude?.users ?? []),
+          ]),
+        ),
+      ];
   const scopeUserIds = new Map<string, string>();
   if (upns.length > 0) {
     const { rows: users } = await ctx.db.query<{ id: string; upn: string }>(

@@ -27,7 +27,7 @@ describe("loadDemo", () => {
         .items.map((c: { type: string }) => c.type)
         .sort(),
     ).toEqual(["hr", "indicators"]);
-    const indicators = await server.request({ method: "GET", url: "/api/indicators" });
+    const indicators = await server.request({ method: "GET", url: "/api/indicators?kind=custom" });
     expect(indicators.json().items).toHaveLength(2);
     const policies = await server.request({ method: "GET", url: "/api/policies" });
     expect(policies.json().items.map((p: { name: string }) => p.name)).toEqual(["Departing users data theft"]);

@@ -75,7 +75,8 @@ describe("custom indicators", () => {
     expect(trigger.json()).toMatchObject({ sourceValue: null, valueColumn: null, triggerOnly: true });
 
     const list = await server.request({ method: "GET", url: "/api/indicators" });
-    expect(list.json().items.map((i: { name: string }) => i.name)).toEqual(["Leaver prediction", "Salesforce alerts"]);
+    const custom = list.json().items.filter((i: { kind: string }) => i.kind === "custom");
+    expect(custom.map((i: { name: string }) => i.name)).toEqual(["Leaver prediction", "Salesforce alerts"]);
     const one = await server.request({ method: "GET", url: `/api/indicators/${res.json().id}` });
     expect(one.json().description).toBe("Salesforce detections");
     const audit = await server.services.db.query<{ action: string; details: Record<string, unknown> }>(
@@ -163,5 +164,82 @@ describe("custom indicators", () => {
     const analyst = await signInAs(server, "ana", ["InsiderRiskManagementAnalysts"]);
     expect((await server.request({ method: "GET", url: "/api/indicators", token: analyst })).statusCode).toBe(200);
     expect((await post({ name: "B", connectorId: leaver }, analyst)).statusCode).toBe(403);
+  });
+});
+
+describe("built-in indicators", () => {
+  const patch = (id: string, payload: unknown, token?: string) =>
+    server.request({ method: "PATCH", url: `/api/indicators/${id}`, payload, ...(token ? { token } : {}) });
+
+  it("lists the catalog turned off, with category and default thresholds, next to custom indicators", async () => {
+    const list = (await server.request({ method: "GET", url: "/api/indicators" })).json().items;
+    const builtins = list.filter((i: { kind: string }) => i.kind === "builtin");
+    expect(builtins.length).toBeGreaterThan(40);
+    expect(builtins.every((i: { enabled: boolean }) => !i.enabled)).toBe(true);
+    expect(builtins[0]).toMatchObject({
+      id: "office.documentSiteDownload",
+      kind: "builtin",
+      category: "office",
+      categoryName: "Office",
+      measure: "files",
+      defaultThresholds: { low: 50, medium: 100, high: 300 },
+      sequenceStage: "collection",
+      canTrigger: true,
+      enabled: false,
+    });
+    const device = await server.request({ method: "GET", url: "/api/indicators?kind=builtin&category=device" });
+    expect(device.json().items.every((i: { category: string }) => i.category === "device")).toBe(true);
+    const bad = await server.request({ method: "GET", url: "/api/indicators?kind=other" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toBe("kind 'other' is not one of: builtin, custom.");
+  });
+
+  it("turns a built-in indicator on and off by its stable id, audited", async () => {
+    const on = await patch("device.print", { enabled: true });
+    expect(on.statusCode).toBe(200);
+    expect(on.json()).toMatchObject({ id: "device.print", enabled: true });
+    expect((await server.request({ method: "GET", url: "/api/indicators/device.print" })).json().enabled).toBe(true);
+    const off = await patch("device.print", { enabled: false });
+    expect(off.json().enabled).toBe(false);
+    const audit = await server.services.db.query<{ action: string; details: Record<string, unknown> }>(
+      "SELECT action, details FROM audit_entries WHERE action LIKE 'indicator.%able' ORDER BY at, action",
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(["indicator.enable", "indicator.disable"]);
+    expect(audit.rows[0]!.details).toMatchObject({ builtinId: "device.print", enabled: true });
+  });
+
+  it("refuses a body without enabled, an unknown indicator and callers without indicators.manage", async () => {
+    const bad = await patch("device.print", { enabled: "yes" });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toBe(
+      'enabled must be true or false; send {"enabled": true} to turn the indicator on or {"enabled": false} to turn it off.',
+    );
+    const extra = await patch("device.print", { enabled: true, name: "Printing" });
+    expect(extra.json().detail).toBe(
+      "Only 'enabled' can be changed on an indicator (got 'name'); send {\"enabled\": true} or {\"enabled\": false}.",
+    );
+    expect((await patch("device.nothing", { enabled: true })).statusCode).toBe(404);
+    const analyst = await signInAs(server, "ana2", ["InsiderRiskManagementAnalysts"]);
+    expect((await patch("device.print", { enabled: true }, analyst)).statusCode).toBe(403);
+  });
+
+  it("refuses to turn off an indicator a policy selects", async () => {
+    await patch("office.emailExternal", { enabled: true });
+    const created = await server.request({
+      method: "POST",
+      url: "/api/policies",
+      payload: {
+        name: "Leaks by e-mail",
+        template: "data-leaks",
+        scope: { allUsers: true },
+        indicators: [{ indicatorId: "office.emailExternal" }],
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const off = await patch("office.emailExternal", { enabled: false });
+    expect(off.statusCode).toBe(409);
+    expect(off.json().detail).toBe(
+      "Indicator 'Sending e-mail with attachments outside the organisation' is selected by policy 'Leaks by e-mail'; remove it from that policy before turning it off.",
+    );
   });
 });

@@ -1,6 +1,17 @@
 // Policies (create from a template, read, change, delete) and the on-demand scoring run.
 
-import { AppError, POLICY_TEMPLATES } from "@openirm/domain";
+import {
+  AppError,
+  BUILTIN_INDICATORS,
+  DEFAULT_SEQUENCE_THRESHOLDS,
+  INDICATOR_CATEGORY_NAMES,
+  MAX_PRIORITY_CLASSIFIERS,
+  MAX_PRIORITY_FILE_EXTENSIONS,
+  POLICY_TEMPLATES,
+  type PolicyTemplate,
+  SCOPE_WARNING_RATIO,
+  TRIGGER_EVENT_INFO,
+} from "@openirm/domain";
 import {
   createPolicy,
   deletePolicy,
@@ -27,9 +38,33 @@ function jsonObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Everything a template offers, as the template card and the wizard need it. */
+function presentTemplate(t: PolicyTemplate) {
+  const scored = BUILTIN_INDICATORS.filter((i) => t.indicatorCategories.includes(i.category));
+  return {
+    ...t,
+    triggerEvents: t.triggerEvents.map((e) => ({ ...TRIGGER_EVENT_INFO[e], defaultOn: e !== "sequences" })),
+    indicatorCategories: t.indicatorCategories.map((c) => ({ id: c, name: INDICATOR_CATEGORY_NAMES[c] })),
+    builtinIndicators: scored.map((i) => i.id),
+    triggerIndicators: t.builtinTriggerIndicators ? scored.filter((i) => i.canTrigger).map((i) => i.id) : [],
+    customIndicatorTriggers: t.triggers.customIndicators,
+    limits: {
+      maxPolicies: t.maxPolicies,
+      maxUsersInScope: t.maxUsersInScope,
+      warnAtUsers: Math.ceil(t.maxUsersInScope * SCOPE_WARNING_RATIO),
+      maxPriorityFileExtensions: MAX_PRIORITY_FILE_EXTENSIONS,
+      maxPriorityClassifiers: MAX_PRIORITY_CLASSIFIERS,
+    },
+    defaults: {
+      sequenceDetection: t.sequenceDetection ? { thresholds: DEFAULT_SEQUENCE_THRESHOLDS } : null,
+      cumulativeExfiltration: t.cumulativeExfiltration,
+    },
+  };
+}
+
 export const policyRoutes: RouteModule = (app) => {
   app.get("/api/policy-templates", { config: { permission: "policies.read" } }, async () => {
-    return { items: POLICY_TEMPLATES };
+    return { items: POLICY_TEMPLATES.map(presentTemplate) };
   });
 
   app.post("/api/policies", { config: { permission: "policies.manage" } }, async (request, reply) => {

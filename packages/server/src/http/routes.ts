@@ -12,6 +12,8 @@ import { hrRoutes } from "./hr.ts";
 import { indicatorRoutes } from "./indicators.ts";
 import { physicalAssetRoutes } from "./physicalAssets.ts";
 import { policyRoutes } from "./policies.ts";
+import { priorityGroupRoutes } from "./priorityGroups.ts";
+import { riskLevelRoutes } from "./riskLevels.ts";
 import { scimRoutes } from "./scim.ts";
 import { settingsRoutes } from "./settings.ts";
 import { signalRoutes } from "./signals.ts";
@@ -24,11 +26,13 @@ export const ROUTE_MODULES: RouteModule[] = [
   policyRoutes,
   settingsRoutes,
   alertRoutes,
+  riskLevelRoutes,
   connectorRoutes,
   signalRoutes,
   activityRoutes,
   physicalAssetRoutes,
   directoryRoutes,
   hrRoutes,
+  priorityGroupRoutes,
   scimRoutes,
 ];

@@ -4,6 +4,7 @@ import type { Services } from "../context.ts";
 import { resumeRuns } from "../ingestion/resumeRuns.ts";
 import { employeeProfilesJob } from "./employeeProfiles.ts";
 import { healthcareJob } from "./healthcare.ts";
+import { riskLevelsJob } from "./riskLevels.ts";
 import { scheduledImportsJob } from "./scheduledImports.ts";
 import { scoringJob } from "./scoring.ts";
 
@@ -15,6 +16,7 @@ export type BackgroundJob = (
 export const BACKGROUND_JOBS: BackgroundJob[] = [
   healthcareJob,
   scoringJob,
+  riskLevelsJob,
   resumeRuns,
   scheduledImportsJob,
   employeeProfilesJob,

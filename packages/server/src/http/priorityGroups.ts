@@ -1,0 +1,160 @@
+// Priority user groups (a setting): users whose data only the group's viewers see.
+//   GET    /api/priority-user-groups                               settings.read
+//   POST   /api/priority-user-groups                               settings.manage  {name, description?, viewers, members?}
+//   GET    /api/priority-user-groups/:group?page=&pageSize=        settings.read    (members paged)
+//   PATCH  /api/priority-user-groups/:group                        settings.manage  {description?, viewers?}
+//   DELETE /api/priority-user-groups/:group                        settings.manage
+//   POST   /api/priority-user-groups/:group/members                settings.manage  {members: [UPN, …]}
+//   POST   /api/priority-user-groups/:group/members/remove         settings.manage  {members: [UPN or user id, …]}
+//   DELETE /api/priority-user-groups/:group/members/:user          settings.manage
+//   POST   /api/priority-user-groups/:group/members/import         settings.manage  CSV text (or {csv})
+// :group is the group's id or its name (any case).
+
+import { AppError } from "@openirm/domain";
+import {
+  addPriorityGroupMembers,
+  createPriorityGroup,
+  deletePriorityGroup,
+  getPriorityGroup,
+  importPriorityGroupMembers,
+  listPriorityGroups,
+  removePriorityGroupMembers,
+  updatePriorityGroup,
+} from "../commands/priorityGroups.ts";
+import { presentPriorityGroup, presentPriorityGroupMember } from "../presenters/priorityGroups.ts";
+import type { RouteModule } from "./app.ts";
+
+const PATH = "/api/priority-user-groups";
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+/** Largest member CSV accepted: 10,000 UPNs with a few other columns fit many times over. */
+export const PRIORITY_GROUP_IMPORT_MAX_BYTES = 8 * 1024 * 1024;
+
+type Query = Record<string, unknown>;
+type GroupParams = { Params: { group: string } };
+
+const badParameter = (name: string, message: string) =>
+  new AppError("invalid_parameter", 400, `${name}: ${message}`, { column: name });
+
+function page(query: Query) {
+  for (const key of Object.keys(query)) {
+    if (key !== "page" && key !== "pageSize") {
+      throw badParameter(key, "unknown parameter; this endpoint accepts: page, pageSize.");
+    }
+  }
+  const number = (name: string, max: number, fallback: number) => {
+    const raw = query[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = String(Array.isArray(raw) ? raw[0] : raw).trim();
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < 1 || n > max) {
+      throw badParameter(name, `'${value}' is not allowed; use a whole number from 1 to ${max}.`);
+    }
+    return n;
+  };
+  const pageNumber = number("page", 1_000_000, 1);
+  const pageSize = number("pageSize", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+  return { page: pageNumber, pageSize, limit: pageSize, offset: (pageNumber - 1) * pageSize };
+}
+
+function membersOf(body: unknown): unknown {
+  if (!body || typeof body !== "object" || Array.isArray(body) || !("members" in body)) {
+    throw new AppError(
+      "invalid_request",
+      400,
+      'The body must be a JSON object: {"members": ["sarad@contoso.com", …]}.',
+      {
+        column: "members",
+      },
+    );
+  }
+  return (body as { members: unknown }).members;
+}
+
+/** The CSV text of an import: the raw body (text/csv, text/plain) or {"csv": "…"}. */
+function importText(body: unknown): string {
+  if (typeof body === "string") return body;
+  if (Buffer.isBuffer(body)) return body.toString("utf8");
+  if (body && typeof body === "object" && typeof (body as { csv?: unknown }).csv === "string") {
+    return (body as { csv: string }).csv;
+  }
+  throw new AppError(
+    "invalid_request",
+    400,
+    'Send the member list as the body (Content-Type text/csv or text/plain), or as JSON {"csv": "user principal name\\nsarad@contoso.com\\n…"}.',
+  );
+}
+
+export const priorityGroupRoutes: RouteModule = async (app) => {
+  app.get(PATH, { config: { permission: "settings.read" } }, async (request) => {
+    const paging = page((request.query ?? {}) as Query);
+    const { items, total } = await listPriorityGroups(request.ctx, paging);
+    return {
+      items: items.map((row) => presentPriorityGroup(request.ctx, row)),
+      total,
+      page: paging.page,
+      pageSize: paging.pageSize,
+    };
+  });
+
+  app.post(PATH, { config: { permission: "settings.manage" } }, async (request, reply) => {
+    const { group, members } = await createPriorityGroup(request.ctx, request.body);
+    return reply.status(201).send({ ...presentPriorityGroup(request.ctx, group), ...(members ? { members } : {}) });
+  });
+
+  app.get<GroupParams>(`${PATH}/:group`, { config: { permission: "settings.read" } }, async (request) => {
+    const paging = page((request.query ?? {}) as Query);
+    const { group, members, total } = await getPriorityGroup(request.ctx, request.params.group, paging);
+    return {
+      ...presentPriorityGroup(request.ctx, group),
+      members: {
+        items: members.map((m) => presentPriorityGroupMember(request.ctx, m)),
+        total,
+        page: paging.page,
+        pageSize: paging.pageSize,
+      },
+    };
+  });
+
+  app.patch<GroupParams>(`${PATH}/:group`, { config: { permission: "settings.manage" } }, async (request) =>
+    presentPriorityGroup(request.ctx, await updatePriorityGroup(request.ctx, request.params.group, request.body)),
+  );
+
+  app.delete<GroupParams>(`${PATH}/:group`, { config: { permission: "settings.manage" } }, async (request) => {
+    const { group, policies } = await deletePriorityGroup(request.ctx, request.params.group);
+    return { deleted: presentPriorityGroup(request.ctx, group), policiesUpdated: policies };
+  });
+
+  app.post<GroupParams>(`${PATH}/:group/members`, { config: { permission: "settings.manage" } }, async (request) =>
+    addPriorityGroupMembers(request.ctx, request.params.group, membersOf(request.body)),
+  );
+
+  app.post<GroupParams>(
+    `${PATH}/:group/members/remove`,
+    { config: { permission: "settings.manage" } },
+    async (request) => removePriorityGroupMembers(request.ctx, request.params.group, membersOf(request.body)),
+  );
+
+  app.delete<{ Params: { group: string; user: string } }>(
+    `${PATH}/:group/members/:user`,
+    { config: { permission: "settings.manage" } },
+    async (request) => removePriorityGroupMembers(request.ctx, request.params.group, [request.params.user]),
+  );
+
+  // CSV text arrives as a string; in this scope only, text/csv is read like text/plain.
+  await app.register(async (scope) => {
+    for (const type of ["text/csv", "application/csv", "text/plain"]) {
+      if (scope.hasContentTypeParser(type)) scope.removeContentTypeParser(type);
+      scope.addContentTypeParser(
+        type,
+        { parseAs: "string", bodyLimit: PRIORITY_GROUP_IMPORT_MAX_BYTES },
+        (_request, body, done) => done(null, body),
+      );
+    }
+    scope.post<GroupParams>(
+      `${PATH}/:group/members/import`,
+      { config: { permission: "settings.manage" }, bodyLimit: PRIORITY_GROUP_IMPORT_MAX_BYTES },
+      async (request) => importPriorityGroupMembers(request.ctx, request.params.group, importText(request.body)),
+    );
+  });
+};
