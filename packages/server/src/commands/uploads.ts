@@ -283,7 +283,8 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
  */
 async function receiveJsonBody(body: Readable, opts: { destPath: string; maxBytes: number }): Promise<ReceivedJson> {
   const hash = createHash("sha256");
-  const scanner = new JsonRecordScanner();
+  // Counting only: the records are parsed once, when the run processes them.
+  const scanner = new JsonRecordScanner({ parse: false });
   const items: JsonItem[] = [];
   const result: ReceivedJson = { bytes: 0, sha256: "", tooLarge: false, content: false, records: 0 };
   let head: Buffer | undefined = Buffer.alloc(0);

@@ -44,6 +44,20 @@ describe("JSON record scanner", () => {
     expect(() => scan(['[{"a":1}] ['])).toThrow(/goes on after the closing/);
   });
 
+  it("counts records without parsing them when asked", () => {
+    const scanner = new JsonRecordScanner({ parse: false });
+    const out: JsonItem[] = [];
+    scanner.push('[{"a":1},{"a":"x,}', out);
+    scanner.push('"},{"b":', out);
+    scanner.push("2}]", out);
+    scanner.end(out);
+    expect(out.map((i) => [i.kind, i.number])).toEqual([
+      ["record", 1],
+      ["record", 2],
+      ["record", 3],
+    ]);
+  });
+
   it("tells JSON from delimited text by its first line", () => {
     expect(looksLikeJson("  [")).toBe(true);
     expect(looksLikeJson('{"UserId":1}')).toBe(true);

@@ -54,6 +54,12 @@ export class JsonRecordScanner {
   #escaped = false;
   /** A record that is a bare scalar (inside an array): ends at a comma or the closing bracket. */
   #scalar = false;
+  /** Whether records are parsed; when not, each one is only counted (its item carries no value). */
+  readonly #parse: boolean;
+
+  constructor(opts: { parse?: boolean } = {}) {
+    this.#parse = opts.parse ?? true;
+  }
 
   get isArray(): boolean {
     return this.#array;
@@ -166,12 +172,18 @@ export class JsonRecordScanner {
   }
 
   #complete(tail: string, out: JsonItem[]): void {
-    const raw = this.#parts.length > 0 ? this.#parts.join("") + tail : tail;
-    this.#parts = [];
-    this.#partsLength = 0;
     this.#scalar = false;
     this.#number++;
     this.#mode = this.#array ? Mode.InArray : Mode.TopLevel;
+    if (!this.#parse) {
+      this.#parts = [];
+      this.#partsLength = 0;
+      out.push({ kind: "record", number: this.#number, value: undefined, raw: "" });
+      return;
+    }
+    const raw = this.#parts.length > 0 ? this.#parts.join("") + tail : tail;
+    this.#parts = [];
+    this.#partsLength = 0;
     out.push(parseRecord(this.#number, raw));
   }
 
