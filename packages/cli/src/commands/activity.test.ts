@@ -1,41 +1,24 @@
 // `openirm activity` against a real server: the activity types, the ready-made mappings, saving and
 // editing one, creating an activity connector from the edited file and uploading NDJSON events.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 
 const EXAMPLES = fileURLToPath(new URL("../../../../docs/connectors/examples/activity", import.meta.url));
 
-let server: TestServer;
+let harness: CliHarness;
 let dir: string;
-let env: NodeJS.ProcessEnv;
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-cli-activity-"));
-  env = {
-    OPENIRM_CONFIG: join(dir, "credentials.json"),
-    HOME: dir,
-    OPENIRM_SERVER: server.url,
-    OPENIRM_TOKEN: server.adminToken,
-  };
+  harness = await startCliHarness({ prefix: "openirm-cli-activity-" });
+  ({ dir } = harness);
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm activity", () => {
   it("lists the activity types, all or one category", async () => {

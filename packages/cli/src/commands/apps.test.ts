@@ -1,39 +1,21 @@
 // `openirm apps tokens` against a real server: create (shown once), list, revoke, and option mistakes.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import type { TestServer } from "../../../server/test/support.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 
+let harness: CliHarness;
 let server: TestServer;
-let dir: string;
-let env: NodeJS.ProcessEnv;
 let clientId: string;
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-cli-apps-"));
-  env = {
-    OPENIRM_CONFIG: join(dir, "credentials.json"),
-    HOME: dir,
-    OPENIRM_SERVER: server.url,
-    OPENIRM_TOKEN: server.adminToken,
-  };
+  harness = await startCliHarness({ prefix: "openirm-cli-apps-" });
+  ({ server } = harness);
   clientId = (await cli("apps", "create", "--name", "Okta provisioning", "--json")).json().clientId;
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm apps tokens", () => {
   it("creates a token shown once, lists it without the token, and revokes it", async () => {

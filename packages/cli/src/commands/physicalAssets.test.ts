@@ -1,33 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 
-let server: TestServer;
-let env: NodeJS.ProcessEnv;
+let harness: CliHarness;
 let dir: string;
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-assets-"));
-  env = { OPENIRM_CONFIG: join(dir, "credentials.json"), HOME: dir };
-  expect((await cli("login", "--server", server.url, "--username", "admin", "--password", ADMIN_PASSWORD)).code).toBe(
-    0,
-  );
+  harness = await startCliHarness({ prefix: "openirm-assets-", signIn: "login" });
+  ({ dir } = harness);
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm physical-assets", () => {
   it("adds, imports, lists and removes priority physical assets", async () => {

@@ -1,38 +1,21 @@
 // `openirm settings` against a real server: show, set by path, and importing a domain list from a file.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 import { nestedPatch, parseSettingValue } from "./settings.ts";
 
-let server: TestServer;
+let harness: CliHarness;
 let dir: string;
-let env: NodeJS.ProcessEnv;
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-cli-settings-"));
-  env = {
-    OPENIRM_CONFIG: join(dir, "credentials.json"),
-    HOME: dir,
-    OPENIRM_SERVER: server.url,
-    OPENIRM_TOKEN: server.adminToken,
-  };
+  harness = await startCliHarness({ prefix: "openirm-cli-settings-" });
+  ({ dir } = harness);
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm settings", () => {
   it("reads values as JSON when they parse, lists as comma-separated text otherwise", () => {

@@ -15,6 +15,7 @@ import {
 } from "../commands/physicalAssets.ts";
 import { presentUser } from "../presenters/users.ts";
 import type { RouteModule } from "./app.ts";
+import { acceptTextBodies, textBodyOf } from "./textBody.ts";
 
 const ASSETS_PATH = "/api/settings/priority-physical-assets";
 const DEFAULT_PAGE_SIZE = 50;
@@ -119,20 +120,6 @@ function assetBody(body: unknown): { assetId: string; name: string | null | unde
   return { assetId: String(assetId), name: name as string | null | undefined };
 }
 
-/** The CSV text of an import: the raw body (text/csv, text/plain) or {"csv": "…"}. */
-function importText(body: unknown): string {
-  if (typeof body === "string") return body;
-  if (Buffer.isBuffer(body)) return body.toString("utf8");
-  if (body && typeof body === "object" && typeof (body as { csv?: unknown }).csv === "string") {
-    return (body as { csv: string }).csv;
-  }
-  throw new AppError(
-    "invalid_request",
-    400,
-    'Send the asset list as the body (Content-Type text/csv or text/plain), or as JSON {"csv": "AssetId\\nMid-Sec-7\\n…"}.',
-  );
-}
-
 export const physicalAssetRoutes: RouteModule = async (app) => {
   app.get(ASSETS_PATH, { config: { permission: "settings.read" } }, async (request) => {
     const query = (request.query ?? {}) as Query;
@@ -153,14 +140,13 @@ export const physicalAssetRoutes: RouteModule = async (app) => {
     async (request) => ({ removed: await removePriorityAsset(request.ctx, request.params.assetId) }),
   );
 
-  // CSV text arrives as a string; in this scope only, text/csv is read like text/plain.
   await app.register(async (scope) => {
-    for (const type of ["text/csv", "application/csv"]) {
-      if (scope.hasContentTypeParser(type)) continue;
-      scope.addContentTypeParser(type, { parseAs: "string" }, (_request, body, done) => done(null, body));
-    }
+    acceptTextBodies(scope);
     scope.post(`${ASSETS_PATH}/import`, { config: { permission: "settings.manage" } }, async (request) =>
-      importPriorityAssets(request.ctx, importText(request.body)),
+      importPriorityAssets(
+        request.ctx,
+        textBodyOf(request.body, { field: "csv", what: "asset list", example: "AssetId\nMid-Sec-7\n…" }),
+      ),
     );
   });
 

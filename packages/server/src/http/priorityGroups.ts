@@ -23,6 +23,7 @@ import {
 } from "../commands/priorityGroups.ts";
 import { presentPriorityGroup, presentPriorityGroupMember } from "../presenters/priorityGroups.ts";
 import type { RouteModule } from "./app.ts";
+import { acceptTextBodies, textBodyOf } from "./textBody.ts";
 
 const PATH = "/api/priority-user-groups";
 const DEFAULT_PAGE_SIZE = 50;
@@ -69,20 +70,6 @@ function membersOf(body: unknown): unknown {
     );
   }
   return (body as { members: unknown }).members;
-}
-
-/** The CSV text of an import: the raw body (text/csv, text/plain) or {"csv": "…"}. */
-function importText(body: unknown): string {
-  if (typeof body === "string") return body;
-  if (Buffer.isBuffer(body)) return body.toString("utf8");
-  if (body && typeof body === "object" && typeof (body as { csv?: unknown }).csv === "string") {
-    return (body as { csv: string }).csv;
-  }
-  throw new AppError(
-    "invalid_request",
-    400,
-    'Send the member list as the body (Content-Type text/csv or text/plain), or as JSON {"csv": "user principal name\\nsarad@contoso.com\\n…"}.',
-  );
 }
 
 export const priorityGroupRoutes: RouteModule = async (app) => {
@@ -141,20 +128,21 @@ export const priorityGroupRoutes: RouteModule = async (app) => {
     async (request) => removePriorityGroupMembers(request.ctx, request.params.group, [request.params.user]),
   );
 
-  // CSV text arrives as a string; in this scope only, text/csv is read like text/plain.
   await app.register(async (scope) => {
-    for (const type of ["text/csv", "application/csv", "text/plain"]) {
-      if (scope.hasContentTypeParser(type)) scope.removeContentTypeParser(type);
-      scope.addContentTypeParser(
-        type,
-        { parseAs: "string", bodyLimit: PRIORITY_GROUP_IMPORT_MAX_BYTES },
-        (_request, body, done) => done(null, body),
-      );
-    }
+    acceptTextBodies(scope, PRIORITY_GROUP_IMPORT_MAX_BYTES);
     scope.post<GroupParams>(
       `${PATH}/:group/members/import`,
       { config: { permission: "settings.manage" }, bodyLimit: PRIORITY_GROUP_IMPORT_MAX_BYTES },
-      async (request) => importPriorityGroupMembers(request.ctx, request.params.group, importText(request.body)),
+      async (request) =>
+        importPriorityGroupMembers(
+          request.ctx,
+          request.params.group,
+          textBodyOf(request.body, {
+            field: "csv",
+            what: "member list",
+            example: "user principal name\nsarad@contoso.com\n…",
+          }),
+        ),
     );
   });
 };

@@ -11,6 +11,7 @@ import {
   updateSettings,
 } from "../commands/settings.ts";
 import type { RouteModule } from "./app.ts";
+import { acceptTextBodies, textBodyOf } from "./textBody.ts";
 
 type ListParams = { list: string };
 
@@ -26,19 +27,6 @@ function importMode(value: unknown): ImportMode {
   });
 }
 
-function importText(body: unknown): string {
-  if (typeof body === "string") return body;
-  if (typeof body === "object" && body !== null && typeof (body as { text?: unknown }).text === "string") {
-    return (body as { text: string }).text;
-  }
-  throw new AppError(
-    "invalid_request",
-    400,
-    'Send the list as text (Content-Type text/plain or text/csv, one entry per line) or as JSON { "text": "…" }.',
-    { column: "body" },
-  );
-}
-
 export const settingsRoutes: RouteModule = async (app) => {
   app.get("/api/settings", { config: { permission: "settings.read" } }, async (request) => {
     return loadSettings(request.ctx);
@@ -50,10 +38,8 @@ export const settingsRoutes: RouteModule = async (app) => {
   });
 
   await app.register(async (scoped) => {
-    // Text lists may be sent as CSV; only these routes read text/csv.
-    scoped.addContentTypeParser(["text/csv", "application/csv"], { parseAs: "string" }, (_req, body, done) =>
-      done(null, body),
-    );
+    // Text lists may be sent as CSV or plain text; only these routes read text/csv.
+    acceptTextBodies(scoped);
     for (const prefix of ["/api/settings/detections/domains/:list", "/api/settings/detections/:list"]) {
       scoped.get<{ Params: ListParams; Querystring: { format?: string } }>(
         prefix,
@@ -74,7 +60,16 @@ export const settingsRoutes: RouteModule = async (app) => {
         async (request) => {
           const body = request.body as { mode?: unknown } | string | undefined;
           const mode = importMode(request.query.mode ?? (typeof body === "object" ? body?.mode : undefined));
-          return importDetectionList(request.ctx, listName(request.url, request.params), importText(body), mode);
+          return importDetectionList(
+            request.ctx,
+            listName(request.url, request.params),
+            textBodyOf(body, {
+              field: "text",
+              what: "list (one entry per line)",
+              example: "contoso.com\nfabrikam.com",
+            }),
+            mode,
+          );
         },
       );
     }
