@@ -226,7 +226,7 @@ async function computeBatch(
        VALUES ($1, $2, $3, $4, $5, NULL, $6)
        ON CONFLICT (user_id) DO UPDATE SET level = EXCLUDED.level, assigned_at = EXCLUDED.assigned_at,
          expires_at = EXCLUDED.expires_at, reasons = EXCLUDED.reasons, computed_at = EXCLUDED.computed_at`,
-      [userId, outcome.level, outcome.assignedAt, outcome.expiresAt, outcome.reasons as unknown as SqlParam, asOf],
+      [userId, outcome.level, outcome.assignedAt, outcome.expiresAt, JSON.stringify(outcome.reasons), asOf],
     );
     if (!outcome.changed) continue;
     changes++;
@@ -249,7 +249,7 @@ async function computeBatch(
         outcome.level,
         asOf,
         outcome.expiresAt,
-        outcome.reasons as unknown as SqlParam,
+        JSON.stringify(outcome.reasons),
         changeCause,
       ],
     );
