@@ -3,6 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import {
+  type Actor,
   conflict,
   findPolicyTemplate,
   notFound,
@@ -20,8 +21,9 @@ import {
 import { audit } from "../audit.ts";
 import type { Ctx } from "../context.ts";
 import { canSeeScopeNames, type PolicyPresentationData } from "../presenters/policies.ts";
-import type { Queryable } from "../store/db.ts";
+import type { Queryable, SqlParam } from "../store/db.ts";
 import { isUuid, loadIndicatorInfo, syncBuiltinIndicators } from "./indicators.ts";
+import { visibleUserSql } from "./priorityGroups.ts";
 
 export interface PolicyRow {
   id: string;
@@ -39,15 +41,23 @@ export interface PolicyRow {
   warnings?: ScopeLimitWarning[];
 }
 
-const SELECT_POLICIES = `
+/**
+ * Policies with their counts. The counts of triggered users and active alerts leave out users the
+ * actor may not see (members of priority user groups it does not view), so that they do not tell
+ * that hidden alerts exist.
+ */
+function selectPolicies(actor: Actor, params: SqlParam[]): string {
+  return `
   SELECT p.id, p.name, p.template, p.description, p.config, p.enabled, p.created_at, p.updated_at,
          CASE WHEN p.config->'scope' ? 'allUsers' THEN (SELECT count(*) FROM directory_users)
               ELSE jsonb_array_length(COALESCE(p.config->'scope'->'users', '[]'::jsonb)) END AS users_in_scope,
-         (SELECT count(DISTINCT m.user_id) FROM policy_memberships m WHERE m.policy_id = p.id) AS users_triggered,
-         (SELECT count(*) FROM alerts a WHERE a.policy_id = p.id AND a.status IN ('NeedsReview', 'Confirmed'))
-           AS active_alerts
+         (SELECT count(DISTINCT m.user_id) FROM policy_memberships m
+           WHERE m.policy_id = p.id AND ${visibleUserSql(actor, "m.user_id", params)}) AS users_triggered,
+         (SELECT count(*) FROM alerts a WHERE a.policy_id = p.id AND a.status IN ('NeedsReview', 'Confirmed')
+             AND ${visibleUserSql(actor, "a.user_id", params)}) AS active_alerts
     FROM policies p
    WHERE p.deleted_at IS NULL`;
+}
 
 function definitionOf(
   row: Pick<PolicyRow, "name" | "template" | "description" | "enabled" | "config">,
@@ -210,12 +220,21 @@ export async function createPolicy(ctx: Ctx, body: unknown): Promise<PolicyRow> 
 }
 
 export async function listPolicies(ctx: Ctx): Promise<PolicyRow[]> {
-  const { rows } = await ctx.db.query<PolicyRow>(`${SELECT_POLICIES} ORDER BY p.created_at, p.name`);
+  const params: SqlParam[] = [];
+  const { rows } = await ctx.db.query<PolicyRow>(
+    `${selectPolicies(ctx.actor, params)} ORDER BY p.created_at, p.name`,
+    params,
+  );
   return withCounts(ctx.db, rows);
 }
 
 export async function getPolicy(ctx: Ctx, id: string, db: Queryable = ctx.db): Promise<PolicyRow> {
-  const row = isUuid(id) ? (await db.query<PolicyRow>(`${SELECT_POLICIES} AND p.id = $1`, [id])).rows[0] : undefined;
+  const params: SqlParam[] = [];
+  const select = selectPolicies(ctx.actor, params);
+  params.push(id);
+  const row = isUuid(id)
+    ? (await db.query<PolicyRow>(`${select} AND p.id = $${params.length}`, params)).rows[0]
+    : undefined;
   if (!row) throw notFound("Policy", id);
   return (await withCounts(db, [row]))[0]!;
 }

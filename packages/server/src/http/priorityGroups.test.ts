@@ -100,6 +100,9 @@ describe("the visibility of priority user group members", () => {
     expect(hidden.json().code).toBe(absent.json().code);
     expect(hidden.json().detail).toBe(`Alert '${saraAlert}' does not exist.`);
     expect((await get(`/api/alerts/${bobAlert}`, analyst)).statusCode).toBe(200);
+    // The policy's counts do not tell that a hidden alert exists.
+    expect((await get(`/api/policies/${policyId}`, analyst)).json()).toMatchObject({ activeAlerts: 1 });
+    expect((await get("/api/policies", analyst)).json().items[0]).toMatchObject({ activeAlerts: 1 });
   });
 
   it("shows them to an Investigator (a viewer by role group) and to a named-account viewer", async () => {
@@ -110,6 +113,7 @@ describe("the visibility of priority user group members", () => {
       const detail = await get(`/api/alerts/${saraAlert}`, token);
       expect(detail.statusCode).toBe(200);
       expect(detail.json().versions).toHaveLength(1);
+      expect((await get(`/api/policies/${policyId}`, token)).json()).toMatchObject({ activeAlerts: 2 });
     }
   });
 
