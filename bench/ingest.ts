@@ -8,17 +8,26 @@
 //                           [--datasets detections,activity,badging] [--engines pglite,postgres]
 //                           [--cpu-prof DIR] [--skip-baseline] [--keep]
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, freemem, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_RECORDS_PER_CALL, uploadFile } from "@openirm/cli";
 import { demoIndicatorLines, demoUsersForRows, generateDemoOrg } from "@openirm/domain";
-
-const ROOT = resolve(import.meta.dirname, "..");
-const ADMIN_PASSWORD = "bench-admin-password";
+import {
+  allRuns,
+  api,
+  benchDatabase,
+  buildServer,
+  cpuSeconds,
+  log,
+  peakRssMiB,
+  psql,
+  signIn,
+  startChildServer,
+  table,
+  writeLines,
+} from "./lib.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -68,17 +77,6 @@ interface Result {
   requests: number;
 }
 
-const log = (text: string) => process.stderr.write(`${text}\n`);
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-  const address = probe.address();
-  await new Promise((r) => probe.close(r));
-  if (!address || typeof address === "string") throw new Error("no free port");
-  return address.port;
-}
-
 /** Writes the detections CSV with the demo generator, streaming (never the whole file in memory). */
 async function writeDataset(path: string, rows: number): Promise<number> {
   const days = 60;
@@ -101,24 +99,6 @@ async function writeDataset(path: string, rows: number): Promise<number> {
   });
   if (written !== rows) throw new Error(`generated ${written} rows instead of ${rows}`);
   return written;
-}
-
-/** Writes lines produced by `line(i)` for i < rows, streaming. */
-async function writeLines(path: string, rows: number, line: (i: number) => string, prefix = "", suffix = "") {
-  const out = createWriteStream(path);
-  let buffer = prefix;
-  for (let i = 0; i < rows; i++) {
-    buffer += line(i);
-    if (buffer.length >= 1 << 16) {
-      if (!out.write(buffer)) await new Promise<void>((r) => out.once("drain", () => r()));
-      buffer = "";
-    }
-  }
-  out.end(buffer + suffix);
-  await new Promise<void>((r, j) => {
-    out.once("finish", () => r());
-    out.once("error", j);
-  });
 }
 
 const ACTIVITY_EVENTS = ["download", "download", "download", "download", "download", "download", "print", "rename"];
@@ -182,112 +162,6 @@ async function writeDatasetFile(dataset: Dataset, dir: string): Promise<string> 
   return file;
 }
 
-/** CPU time (user + system) a process has used, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-interface StartedServer {
-  url: string;
-  child: ChildProcess;
-  tenantId: string;
-  stop(): Promise<void>;
-}
-
-async function startChildServer(databaseUrl: string | undefined): Promise<StartedServer> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "openirm-bench-data-"));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    DATA_DIR: dataDir,
-    OPENIRM_DEMO: "off",
-    OPENIRM_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    LOG_LEVEL: "warn",
-  };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  else delete env.DATABASE_URL;
-  const profile = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${resolve(args["cpu-prof"])}`] : [];
-  // The server as `npm start` runs it: the bundle scripts/build.mjs makes (built once in main()).
-  const child = spawn(process.execPath, [...profile, join(ROOT, "dist/openirm.mjs"), "serve"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => {
-    output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${url}/api/health`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the server did not start within 120 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const tenantId = /tenant ID: ([0-9a-f-]{36})/.exec(output)?.[1];
-  if (!tenantId) throw new Error(`no tenant ID in the server's output:\n${output}`);
-  return {
-    url,
-    child,
-    tenantId,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        await new Promise((r) => child.once("exit", r));
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function api<T = any>(url: string, token: string | undefined, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** Every run of a connector (the list is paged). */
-async function allRuns(url: string, token: string, connectorId: string) {
-  const runs: any[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await api<{ items: any[]; total: number }>(
-      url,
-      token,
-      "GET",
-      `/api/connectors/${connectorId}/runs?limit=500&offset=${offset}`,
-    );
-    runs.push(...page.items);
-    if (page.items.length < 500 || runs.length >= page.total) return runs;
-  }
-}
-
 /** Where a chunked upload's time goes: the server's processing of each run, and the time between runs. */
 function logRunTimes(engine: string, variant: string, runs: any[]) {
   const at = (t: string | null | undefined) => (t ? Date.parse(t) : Number.NaN);
@@ -326,13 +200,9 @@ async function runVariant(
   variant: string,
   file: string,
 ) {
-  const server = await startChildServer(databaseUrl);
+  const server = await startChildServer(databaseUrl, { cpuProf: args["cpu-prof"] });
   try {
-    const login = await api<{ token: string }>(server.url, undefined, "POST", "/api/auth/login", {
-      username: "admin",
-      password: ADMIN_PASSWORD,
-    });
-    const token = login.token;
+    const token = await signIn(server.url);
     const app = await api(server.url, token, "POST", "/api/apps", { name: `bench ${variant}` });
     const connector = await api(
       server.url,
@@ -405,32 +275,6 @@ async function runVariant(
     return result;
   } finally {
     await server.stop();
-  }
-}
-
-function psql(url: string, command: string): string {
-  return execFileSync("psql", [url, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", command], {
-    encoding: "utf8",
-    env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" },
-  });
-}
-
-/** A database of its own for the run, so the benchmark never touches the data behind DATABASE_URL. */
-function benchDatabase(url: string): { url: string; drop(): void } {
-  const name = `openirm_bench_${process.pid}`;
-  try {
-    psql(url, `CREATE DATABASE ${name}`);
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return {
-      url: u.toString(),
-      drop: () => {
-        psql(url, `DROP DATABASE IF EXISTS ${name}`);
-      },
-    };
-  } catch (err) {
-    log(`cannot create a database for the benchmark (${(err as Error).message.trim()}); using DATABASE_URL itself`);
-    return { url, drop: () => undefined };
   }
 }
 
@@ -527,15 +371,8 @@ async function copyBaselines(
   return { plain, equivalent };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) => r.map((c, i) => (i <= 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  "))
-    .join("\n");
-}
-
 async function main() {
-  execFileSync(process.execPath, [join(ROOT, "scripts/build.mjs")], { stdio: "inherit" });
+  buildServer();
   const workDir = mkdtempSync(join(tmpdir(), "openirm-bench-"));
   const results: Result[] = [];
   const baselines = new Map<Dataset, { plain: Baseline; equivalent: Baseline }>();

@@ -45,6 +45,26 @@ export function registerApps(program: Command, io: CliIo): void {
       );
     },
   );
+  for (const [verb, disabled, help] of [
+    ["disable", true, "refuse the app's tokens (uploads and SCIM provisioning stop) until enabled"],
+    ["enable", false, "accept the app's tokens again"],
+  ] as const) {
+    withServer(apps.command(verb).description(help))
+      .argument("<clientId>", "the app registration's client ID")
+      .action(async (clientId: string, opts: { server?: string; json?: boolean }) => {
+        const client = await connectSignedIn(io, opts);
+        const result = await client.patch<{ name: string; changed: boolean }>(
+          `/api/apps/${encodeURIComponent(clientId)}`,
+          { disabled },
+        );
+        if (opts.json) return printJson(io, result);
+        io.out(
+          result.changed
+            ? `App registration '${result.name}' ${disabled ? "disabled: its tokens are refused" : "enabled"}.\n`
+            : `App registration '${result.name}' was already ${disabled ? "disabled" : "enabled"}.\n`,
+        );
+      });
+  }
   registerProvisioningTokens(apps, io);
 }
 

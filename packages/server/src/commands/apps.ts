@@ -196,6 +196,31 @@ async function findApp(ctx: Ctx, clientId: string): Promise<AppRow> {
   return app;
 }
 
+/**
+ * Disables or enables an app registration. A disabled app gets no tokens, and the tokens it holds
+ * (client-credentials and provisioning) are refused from the next request on: its uploads and its
+ * SCIM provisioning stop until it is enabled again. Audited when it changes anything.
+ */
+export async function setAppDisabled(
+  ctx: Ctx,
+  clientId: string,
+  disabled: boolean,
+): Promise<{ clientId: string; name: string; disabled: boolean; changed: boolean }> {
+  const app = await findApp(ctx, clientId.toLowerCase());
+  if (app.disabled === disabled) return { clientId: app.client_id, name: app.name, disabled, changed: false };
+  await ctx.db.transaction(async (tx) => {
+    await tx.query("UPDATE app_registrations SET disabled = $2 WHERE client_id = $1", [app.client_id, disabled]);
+    await audit(ctx, tx, {
+      action: disabled ? "app.disable" : "app.enable",
+      category: "Apps",
+      targetType: "app",
+      targetId: app.client_id,
+      details: { name: app.name },
+    });
+  });
+  return { clientId: app.client_id, name: app.name, disabled, changed: true };
+}
+
 function expiryDays(value: number | null | undefined): number | null {
   if (value === undefined) return PROVISIONING_TOKEN_DEFAULT_DAYS;
   if (value === null) return null;

@@ -10,6 +10,7 @@ import {
   listAppRegistrations,
   listProvisioningTokens,
   revokeProvisioningToken,
+  setAppDisabled,
   TokenError,
 } from "../commands/apps.ts";
 import { presentAccount } from "../presenters/accounts.ts";
@@ -19,6 +20,7 @@ import { SCIM_PREFIX } from "./scim.ts";
 
 const LoginBody = z.object({ username: z.string().min(1), password: z.string().min(1) });
 const CreateAppBody = z.object({ name: z.string().min(1).max(200) });
+const PatchAppBody = z.object({ disabled: z.boolean() }).strict();
 const CreateProvisioningTokenBody = z.object({
   name: z.string("give the token's name as text.").nullish(),
   expiresInDays: z
@@ -135,6 +137,15 @@ export const authRoutes: RouteModule = (app) => {
       })),
     };
   });
+
+  app.patch<{ Params: { clientId: string } }>(
+    "/api/apps/:clientId",
+    { config: { permission: "apps.manage" } },
+    async (request) => {
+      const body = PatchAppBody.parse(request.body ?? {});
+      return setAppDisabled(request.ctx, request.params.clientId, body.disabled);
+    },
+  );
 
   // Provisioning tokens: long-lived bearer tokens of an app registration, for SCIM only.
   app.post(

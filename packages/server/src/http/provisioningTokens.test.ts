@@ -288,8 +288,22 @@ describe("SCIM with a provisioning token", () => {
     const app = (await server.request({ method: "POST", url: "/api/apps", payload: { name: "Entra ID" } })).json();
     const created = await createToken(app.clientId);
     const { token } = created.json();
-    // App registrations are disabled in the database (there is no API for it yet).
-    await server.services.db.query("UPDATE app_registrations SET disabled = true WHERE client_id = $1", [app.clientId]);
+    const disable = (disabled: boolean) =>
+      server.request({ method: "PATCH", url: `/api/apps/${app.clientId}`, payload: { disabled } });
+    const disabled = await disable(true);
+    expect(disabled.statusCode).toBe(200);
+    expect(disabled.json()).toEqual({ clientId: app.clientId, name: "Entra ID", disabled: true, changed: true });
+    expect((await disable(true)).json()).toMatchObject({ changed: false });
+    // Nor may it get client-credentials tokens while disabled.
+    const tenantId = server.services.tenant.id;
+    const secretToken = await server.request({
+      method: "POST",
+      url: `/${tenantId}/oauth2/v2.0/token`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: `grant_type=client_credentials&client_id=${app.clientId}&client_secret=${encodeURIComponent(app.clientSecret)}`,
+    });
+    expect(secretToken.statusCode).toBe(400);
+    expect(secretToken.json().error).toBe("unauthorized_client");
     const res = await scim(token, "GET", "/Users?count=1");
     expect(res.statusCode).toBe(401);
     expect(res.json().detail).toBe(
@@ -304,10 +318,13 @@ describe("SCIM with a provisioning token", () => {
       (await server.request({ method: "GET", url: `/api/apps/${app.clientId}/provisioning-tokens` })).json().app
         .disabled,
     ).toBe(true);
-    await server.services.db.query("UPDATE app_registrations SET disabled = false WHERE client_id = $1", [
-      app.clientId,
-    ]);
+    expect((await disable(false)).json()).toMatchObject({ disabled: false, changed: true });
     expect((await scim(token, "GET", "/Users?count=1")).statusCode).toBe(200);
+    const { rows } = await server.services.db.query<{ action: string }>(
+      "SELECT action FROM audit_entries WHERE target_id = $1 AND action LIKE 'app.%able' ORDER BY id",
+      [app.clientId],
+    );
+    expect(rows.map((r) => r.action)).toEqual(["app.disable", "app.enable"]);
   });
 });
 
