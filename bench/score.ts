@@ -377,7 +377,8 @@ async function loadWithCopy(
     `INSERT INTO signals (connector_id, run_id, user_id, occurred_at, kind, source_value, attributes, dedupe_key, received_at)
      SELECT ${q(setup.indicatorsConnector.id)}, ${q(runId)}, d.id, s.aggregation_date::timestamptz, 'indicator',
             s.source_workload,
-            jsonb_strip_nulls(jsonb_build_object('Display_Name', s.display_name, 'Alert_Severity', s.alert_severity,
+            jsonb_strip_nulls(jsonb_build_object('UPN', s.upn, 'Aggregation_Date', s.aggregation_date,
+              'Display_Name', s.display_name, 'Alert_Severity', s.alert_severity,
               'Alert_Count', s.alert_count::double precision,
               'AdditionalInfo_' || s.source_workload,
               CASE WHEN s.source_workload = 'Salesforce' THEN s.info_salesforce ELSE s.info_dropbox END)),
