@@ -6,7 +6,7 @@
 
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -129,6 +129,19 @@ async function uploadConnector(ctx: Ctx, input: UploadInput, endpoint: UploadEnd
   return connector;
 }
 
+/** Flushes a stored upload to disk; nothing to do when processing has already removed it. */
+async function syncFile(path: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, "r");
+    await handle.sync();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** Where an upload's body is kept until its run has been processed. */
 async function storedPathFor(ctx: Ctx, runId: string): Promise<string> {
   const dir = join(ctx.config.dataDir, "uploads");
@@ -188,7 +201,13 @@ async function processStored(
     }),
   ]);
   clearTimeout(timer);
-  if (!outcome) return { runId: run.id, status: "processing" };
+  if (!outcome) {
+    // Answered before it is processed: the stored body must survive a crash, to be resumed. (An
+    // upload answered with its counts needs no flush of its own: its signals are committed, and an
+    // unanswered one is sent again by the client.)
+    await syncFile(run.storedPath);
+    return { runId: run.id, status: "processing" };
+  }
   if (outcome.error) throw outcome.error;
   return answerOf(outcome.run);
 }
@@ -334,7 +353,7 @@ async function receiveJsonBody(body: Readable, opts: { destPath: string; maxByte
     },
   });
   try {
-    await pipeline(body, counter, createWriteStream(opts.destPath, { flush: true }));
+    await pipeline(body, counter, createWriteStream(opts.destPath));
   } catch (err) {
     await rm(opts.destPath, { force: true });
     await drain(body);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 // Uploads end to end: the reference fixtures' exact outcomes, duplicates, the bad-input corpus,
 // answering "processing", resuming interrupted runs and the after-store hooks.
 
@@ -257,6 +258,39 @@ describe("the upload request", () => {
     await stop?.();
     const run = (await server.request({ method: "GET", url: `/api/runs/${runId}` })).json();
     expect(run).toMatchObject({ status: "completed", recordsReceived: 2, recordsSaved: 2 });
+  });
+
+  it("does not resume a run whose stored file was cut short by the stop: its checksum tells", async () => {
+    const dir = join(server.services.config.dataDir, "uploads");
+    mkdirSync(dir, { recursive: true });
+    const whole = Buffer.from(fixture("hr-resignation.csv"));
+    const checksum = createHash("sha256").update(whole).digest("hex");
+    const runs = { whole: "7e4d2c8f-3b5a-4d6e-9f0a-1b2c3d4e5f60", cut: "8f5e3d9a-4c6b-4e7f-8a1b-2c3d4e5f6071" };
+    for (const [name, runId] of Object.entries(runs)) {
+      const path = join(dir, runId);
+      writeFileSync(path, name === "cut" ? whole.subarray(0, 60) : whole);
+      await server.services.db.query(
+        `INSERT INTO upload_runs (id, connector_id, app_client_id, status, file_name, stored_path, bytes, checksum,
+                                  received_at)
+         VALUES ($1, $2, $3, 'received', 'hr.csv', $4, $5, $6, $7)`,
+        [runId, connector.id, app.clientId, path, whole.length, checksum, clock.now().toISOString()],
+      );
+    }
+    const stop = await resumeRuns(server.services, { scheduled: true });
+    const run = async (id: string) => (await server.request({ method: "GET", url: `/api/runs/${id}` })).json();
+    // Resuming goes on in the background, one run after the other, until both have ended.
+    for (let i = 0; i < 200; i++) {
+      const states = await Promise.all(Object.values(runs).map(async (id) => (await run(id)).status));
+      if (states.every((state) => state === "completed" || state === "failed")) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await stop?.();
+    expect(await run(runs.whole)).toMatchObject({ status: "completed", recordsSaved: 0, recordsDuplicate: 2 });
+    expect(await run(runs.cut)).toMatchObject({
+      status: "failed",
+      recordsReceived: 0,
+      error: "The stored upload was incomplete after the server stopped; send the file again.",
+    });
   });
 });
 

@@ -131,7 +131,7 @@ export async function receiveMultipartFile(
         done();
       },
     });
-    writes.push(pipeline(stream, counter, createWriteStream(part.path, { flush: true })));
+    writes.push(pipeline(stream, counter, createWriteStream(part.path)));
   });
   const cleanup = () => Promise.all(parts.map((p) => rm(p.path, { force: true })));
   try {
