@@ -3,6 +3,7 @@
 // after-insert step (ingestion/afterInsert.ts).
 
 import { EMPLOYEE_PROFILE_EXPIRY_DAYS } from "@openirm/domain";
+import { audit } from "../audit.ts";
 import type { Ctx } from "../context.ts";
 import type { SqlParam } from "../store/db.ts";
 import { visibleUserSql } from "./priorityGroups.ts";
@@ -82,10 +83,22 @@ export async function listEmployeeProfiles(
 }
 
 /** Removes the profiles not refreshed for EMPLOYEE_PROFILE_EXPIRY_DAYS days; returns how many. */
-export async function expireEmployeeProfiles(ctx: Pick<Ctx, "db" | "clock" | "log">): Promise<number> {
-  const { rowCount } = await ctx.db.query("DELETE FROM employee_profiles WHERE refreshed_at <= $1::timestamptz", [
-    profileCutoff(ctx.clock.now()).toISOString(),
-  ]);
+export async function expireEmployeeProfiles(ctx: Ctx): Promise<number> {
+  // Personal data removed by the system is audited like any other change.
+  const rowCount = await ctx.db.transaction(async (tx) => {
+    const deleted = await tx.query("DELETE FROM employee_profiles WHERE refreshed_at <= $1::timestamptz", [
+      profileCutoff(ctx.clock.now()).toISOString(),
+    ]);
+    if (deleted.rowCount > 0) {
+      await audit(ctx, tx, {
+        action: "hr.profiles.expire",
+        category: "Connectors",
+        targetType: "employeeProfile",
+        details: { expired: deleted.rowCount, notRefreshedForDays: EMPLOYEE_PROFILE_EXPIRY_DAYS },
+      });
+    }
+    return deleted.rowCount;
+  });
   if (rowCount > 0) {
     ctx.log.info(
       { expired: rowCount },

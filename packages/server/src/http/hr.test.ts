@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, createConnector, fixture, type TestApp, upload } from "../../test/protocol/setup.ts";
 import { ADMIN_PASSWORD, signInAs, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
 import { expireEmployeeProfiles } from "../commands/hr.ts";
+import { SYSTEM_ACTOR, withActor } from "../context.ts";
 
 const clock = new TestClock(new Date("2026-11-21T12:00:00.000Z"));
 let server: TestServer;
@@ -488,9 +489,13 @@ describe("employee profiles", () => {
     await advance(86_400_000);
     expect((await list("?user=jackq@contoso.com")).json().total).toBe(0);
     const before = await server.services.db.query("SELECT user_id FROM employee_profiles");
-    const removed = await expireEmployeeProfiles(server.services);
+    const removed = await expireEmployeeProfiles(withActor(server.services, SYSTEM_ACTOR));
     expect(removed).toBe(before.rows.length);
     expect((await server.services.db.query("SELECT user_id FROM employee_profiles")).rows).toEqual([]);
+    const { rows: audited } = await server.services.db.query<{ actor_name: string; details: { expired: number } }>(
+      "SELECT actor_name, details FROM audit_entries WHERE action = 'hr.profiles.expire'",
+    );
+    expect(audited).toEqual([{ actor_name: "system", details: { expired: removed, notRefreshedForDays: 30 } }]);
     // A new upload brings it back, live for another 30 days.
     const res = await send(profiles.jobId, profileFile());
     expect(res.json()).toMatchObject({ recordsSaved: 1 });

@@ -4,6 +4,7 @@
 
 import { Cron } from "croner";
 import { expireEmployeeProfiles } from "../commands/hr.ts";
+import { SYSTEM_ACTOR, withActor } from "../context.ts";
 import type { BackgroundJob } from "./index.ts";
 
 /** When expired profiles are looked for (croner pattern: minute 41 of every hour). */
@@ -13,7 +14,7 @@ export const employeeProfilesJob: BackgroundJob = async (services, opts) => {
   if (!opts.scheduled) return undefined;
   const running = new Set<Promise<unknown>>();
   const expire = () => {
-    const work = expireEmployeeProfiles(services).catch((err) => {
+    const work = expireEmployeeProfiles(withActor(services, SYSTEM_ACTOR)).catch((err) => {
       services.log.error({ err }, "removing expired employee profiles failed");
     });
     running.add(work);
