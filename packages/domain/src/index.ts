@@ -27,6 +27,7 @@ export * from "./risk/levels.ts";
 export * from "./risk/percentiles.ts";
 export * from "./risk/sequences.ts";
 export * from "./scoring/alertScore.ts";
+export * from "./scoring/builtinTotals.ts";
 export * from "./scoring/evaluate.ts";
 export * from "./scoring/insights.ts";
 export * from "./scoring/severity.ts";

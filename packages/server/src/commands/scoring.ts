@@ -5,18 +5,28 @@
 import { randomUUID } from "node:crypto";
 import {
   type AccountEvent,
+  type BuiltinIndicator,
+  type BuiltinSignal,
+  builtinDailyTotals,
+  type CompiledDetections,
+  compileDetections,
   type DailyTotal,
   dayStartIso,
   type EvaluatedIndicator,
+  effectivePolicyConfig,
   evaluatePolicy,
+  findBuiltinIndicator,
+  findPolicyTemplate,
   insightKey,
   type PolicyConfig,
   type PolicyEvaluation,
+  policyBuiltinIndicatorIds,
   policyIndicatorIds,
   type ResignationEvent,
   SCORING_MODEL_VERSION,
   scopeMatcher,
   type TenantSettings,
+  windowForTrigger,
 } from "@openirm/domain";
 import { audit } from "../audit.ts";
 import { type Ctx, SYSTEM_ACTOR } from "../context.ts";
@@ -50,6 +60,15 @@ interface IndicatorToScore extends EvaluatedIndicator {
   connectorId: string;
   sourceValue: string | null;
 }
+
+/** The built-in indicators a run scores (catalog id → indicator), with the tenant's compiled detections. */
+interface BuiltinsToScore {
+  indicators: Map<string, BuiltinIndicator>;
+  detections: CompiledDetections;
+}
+
+/** Whether the scorer scores a policy's built-in indicators: those of the templates it evaluates today. */
+const scoresBuiltins = (policy: PolicyToScore) => findPolicyTemplate(policy.template)?.scoredToday === true;
 
 interface MembershipRow {
   policy_id: string;
@@ -186,7 +205,18 @@ async function scoreUserIds(ctx: Ctx, userIds: string[]): Promise<ScoringSummary
     await ctx.db.query<PolicyToScore>(
       "SELECT id, name, template, config FROM policies WHERE enabled AND deleted_at IS NULL ORDER BY created_at, id",
     )
-  ).rows;
+  ).rows.map((p) =>
+    // Built-in indicators on catalog defaults follow the catalog's current thresholds.
+    scoresBuiltins(p)
+      ? {
+          ...p,
+          config: {
+            ...p.config,
+            indicators: effectivePolicyConfig(p.config, findPolicyTemplate(p.template)).indicators,
+          },
+        }
+      : p,
+  );
   if (policies.length === 0 || userIds.length === 0) {
     summary.durationMs = Math.round(performance.now() - started);
     return summary;
@@ -195,13 +225,18 @@ async function scoreUserIds(ctx: Ctx, userIds: string[]): Promise<ScoringSummary
     ctx.db,
     policies.flatMap((p) => policyIndicatorIds(p.config)),
   );
+  const builtinIndicators = await loadBuiltinIndicators(ctx.db, policies);
+  const builtins: BuiltinsToScore | null =
+    builtinIndicators.size > 0
+      ? { indicators: builtinIndicators, detections: compileDetections(settings.detections) }
+      : null;
   const wantsResignations = policies.some((p) => p.config.triggers.hrResignation);
   // Without an HR connector for resignations, the directory's departures take their place.
   const wantsAccountEvents = wantsResignations && !(await hasLiveResignationConnector(ctx.db));
   for (let i = 0; i < userIds.length; i += USERS_PER_BATCH) {
     const batch = userIds.slice(i, i + USERS_PER_BATCH);
     const wants = { wantsResignations, wantsAccountEvents };
-    await scoreBatch(systemCtx, batch, policies, indicators, settings, wants, summary);
+    await scoreBatch(systemCtx, batch, policies, indicators, builtins, settings, wants, summary);
   }
   summary.durationMs = Math.round(performance.now() - started);
   if (summary.alertsCreated + summary.alertsUpdated > 0) {
@@ -282,6 +317,94 @@ async function loadDailyTotals(
   return out;
 }
 
+/** The built-in indicators, turned on tenant-wide, that policies of scored templates select. */
+async function loadBuiltinIndicators(db: Queryable, policies: PolicyToScore[]): Promise<Map<string, BuiltinIndicator>> {
+  const ids = new Set(policies.filter(scoresBuiltins).flatMap((p) => policyBuiltinIndicatorIds(p.config)));
+  const wanted = [...ids].flatMap((id) => findBuiltinIndicator(id) ?? []);
+  if (wanted.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM indicators WHERE enabled AND kind = 'builtin' AND id = ANY($1::uuid[])",
+    [wanted.map((b) => b.rowId)],
+  );
+  const on = new Set(rows.map((r) => r.id));
+  return new Map(wanted.filter((b) => on.has(b.rowId)).map((b) => [b.id, b]));
+}
+
+/**
+ * Daily totals of the built-in indicators for the given users (catalog id → user id → totals):
+ * their signals of the kinds the indicators read since `from` (one query), filtered and added up
+ * by builtinDailyTotals.
+ */
+async function loadBuiltinTotals(
+  db: Queryable,
+  builtins: BuiltinsToScore,
+  userIds: string[],
+  from: string | null,
+): Promise<Map<string, Map<string, DailyTotal[]>>> {
+  const out = new Map<string, Map<string, DailyTotal[]>>();
+  if (userIds.length === 0) return out;
+  const kinds = [...new Set([...builtins.indicators.values()].map((b) => b.signalKind))];
+  const { rows } = await db.query<{ user_id: string; id: number; kind: string; at: string; attributes: unknown }>(
+    `SELECT user_id, id, kind, ${isoMicros("occurred_at")} AS at, attributes FROM signals
+      WHERE kind = ANY($1::text[]) AND user_id = ANY($2::uuid[])
+        AND ($3::timestamptz IS NULL OR occurred_at >= $3::timestamptz)`,
+    [kinds, userIds, from],
+  );
+  const byUser = group(
+    rows.map((r) => ({
+      userId: r.user_id,
+      signal: {
+        id: Number(r.id),
+        kind: r.kind,
+        at: r.at,
+        attributes: r.attributes && typeof r.attributes === "object" ? (r.attributes as Record<string, unknown>) : {},
+      } satisfies BuiltinSignal,
+    })),
+    (r) => r.userId,
+  );
+  for (const indicator of builtins.indicators.values()) {
+    const perUser = new Map<string, DailyTotal[]>();
+    for (const [userId, list] of byUser) {
+      const totals = builtinDailyTotals(
+        indicator,
+        list.map((r) => r.signal),
+        builtins.detections,
+      );
+      if (totals.length > 0) perUser.set(userId, totals);
+    }
+    out.set(indicator.id, perUser);
+  }
+  return out;
+}
+
+/**
+ * Which users of a batch can have a scoring window in a policy that scores built-in indicators,
+ * and the earliest day such a window can start (null: unbounded, when a built-in indicator is
+ * itself a trigger). Users without any trigger have no window, so their activity is not loaded.
+ */
+function builtinScope(
+  policies: PolicyToScore[],
+  builtins: BuiltinsToScore,
+  userIds: string[],
+  triggerTimes: Map<string, string[]>,
+  settings: TenantSettings,
+): { userIds: string[]; from: string | null } {
+  const scored = policies.filter(scoresBuiltins);
+  const builtinTrigger = scored.some((p) =>
+    p.config.triggers.indicators.some((t) => builtins.indicators.has(t.indicatorId)),
+  );
+  if (builtinTrigger) return { userIds, from: null };
+  let earliest: string | null = null;
+  const users: string[] = [];
+  for (const [userId, times] of triggerTimes) {
+    if (times.length === 0) continue;
+    users.push(userId);
+    for (const t of times) if (earliest === null || t < earliest) earliest = t;
+  }
+  if (earliest === null) return { userIds: [], from: null };
+  return { userIds: users, from: dayStartIso(windowForTrigger(earliest, settings).firstDay) };
+}
+
 function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const row of rows) {
@@ -298,6 +421,7 @@ async function scoreBatch(
   userIds: string[],
   policies: PolicyToScore[],
   indicators: Map<string, IndicatorToScore>,
+  builtins: BuiltinsToScore | null,
   settings: TenantSettings,
   wants: { wantsResignations: boolean; wantsAccountEvents: boolean },
   summary: ScoringSummary,
@@ -339,6 +463,26 @@ async function scoreBatch(
 
   const daily = new Map<string, Map<string, DailyTotal[]>>(); // indicator → user → totals
   for (const indicator of indicators.values()) daily.set(indicator.id, await loadDailyTotals(db, indicator, ids));
+  const evaluated = new Map<string, EvaluatedIndicator>(indicators);
+  if (builtins) {
+    // Built-in indicators: keyed by catalog id as policies store them; insights use the row id.
+    for (const b of builtins.indicators.values()) {
+      evaluated.set(b.id, { id: b.rowId, name: b.name, valueColumn: b.measure });
+    }
+    const triggerTimes = new Map<string, string[]>(ids.map((id) => [id, []]));
+    const add = (userId: string, at: string) => triggerTimes.get(userId)?.push(at);
+    for (const [userId, list] of resignations) for (const r of list) add(userId, r.at);
+    for (const [userId, list] of accountEvents) for (const r of list) add(userId, r.at);
+    for (const p of policies.filter(scoresBuiltins)) {
+      for (const t of p.config.triggers.indicators) {
+        for (const [userId, totals] of daily.get(t.indicatorId) ?? [])
+          for (const d of totals) add(userId, d.firstEventAt);
+      }
+    }
+    const scope = builtinScope(policies, builtins, ids, triggerTimes, settings);
+    for (const [id, perUser] of await loadBuiltinTotals(db, builtins, scope.userIds, scope.from))
+      daily.set(id, perUser);
+  }
 
   const memberships = group(
     (
@@ -382,7 +526,8 @@ async function scoreBatch(
       inAnyScope ||= inScope;
       const userDaily = new Map<string, DailyTotal[]>();
       if (inScope) {
-        for (const id of policyIndicatorIds(policy.config)) {
+        const builtinIds = builtins && scoresBuiltins(policy) ? policyBuiltinIndicatorIds(policy.config) : [];
+        for (const id of [...policyIndicatorIds(policy.config), ...builtinIds]) {
           const totals = daily.get(id)?.get(user.id);
           if (totals) userDaily.set(id, totals);
         }
@@ -390,7 +535,7 @@ async function scoreBatch(
       const pairAlerts = alerts.get(pair) ?? [];
       const evaluation = evaluatePolicy({
         config: policy.config,
-        indicators,
+        indicators: evaluated,
         daily: userDaily,
         resignations: inScope
           ? (resignations.get(user.id) ?? []).map((r): ResignationEvent => ({ at: r.at, signalId: Number(r.id) }))

@@ -1,0 +1,105 @@
+// Daily totals of a built-in indicator from activity signals: the signals the indicator reads,
+// minus those the tenant's intelligent detections exclude, added up per UTC day (events, distinct
+// files or bytes). Pure: the server loads the signals and compiles the detections once per run.
+
+import type { CompiledDetections } from "../detections/compile.ts";
+import { type BuiltinIndicator, fileKey, indicatorAmount, indicatorMatchesSignal } from "../risk/indicators.ts";
+import type { DailyTotal } from "./evaluate.ts";
+import { type UtcDay, utcDayOf } from "./windows.ts";
+
+/** One stored signal, as the scorer reads it. */
+export interface BuiltinSignal {
+  /** Signal id (null in tests or when unknown). */
+  id: number | null;
+  kind: string;
+  /** ISO 8601 UTC with microseconds, so that timestamps compare as text. */
+  at: string;
+  attributes: Readonly<Record<string, unknown>>;
+}
+
+/** Why the tenant's detections remove an event from scoring. */
+export type ActivityExclusion = "file-path" | "file-type" | "site-url" | "keyword" | "allowed-domain";
+
+function text(attributes: Readonly<Record<string, unknown>>, name: string): string | null {
+  const v = attributes[name];
+  return typeof v === "string" && v.trim() ? v.trim() : null;
+}
+
+/**
+ * The first exclusion of the tenant's intelligent detections that removes an activity event, or
+ * null when it counts: its file path under an excluded path, its file type excluded, its site
+ * under an excluded site URL, a keyword exclusion over file name, file path and e-mail subject, or
+ * its destination domain on the allowed list (an allowed domain also on the unallowed list counts).
+ */
+export function activityExclusion(
+  attributes: Readonly<Record<string, unknown>>,
+  detections: CompiledDetections,
+): ActivityExclusion | null {
+  const fileName = text(attributes, "fileName");
+  const filePath = text(attributes, "filePath");
+  if (filePath !== null && detections.isExcludedPath(filePath)) return "file-path";
+  const typed = text(attributes, "fileExtension") ?? fileName ?? filePath;
+  if (typed !== null && detections.isExcludedFileType(typed)) return "file-type";
+  const site = text(attributes, "siteUrl");
+  if (site !== null && detections.isExcludedSite(site)) return "site-url";
+  const subject = text(attributes, "subject");
+  if (detections.keywordExclusion([fileName, filePath, subject]) !== null) return "keyword";
+  const domain = text(attributes, "destinationDomain");
+  if (domain !== null && detections.domainClass(domain) === "allowed") return "allowed-domain";
+  return null;
+}
+
+interface DayAccumulator {
+  value: number;
+  eventCount: number;
+  files: Set<string>;
+  firstAt: string;
+  firstId: number | null;
+}
+
+const earlier = (at: string, id: number | null, than: DayAccumulator) =>
+  at < than.firstAt || (at === than.firstAt && id !== null && (than.firstId === null || id < than.firstId));
+
+/**
+ * One built-in indicator's daily totals for one user, in day order. Events that the indicator does
+ * not read (`indicatorMatchesSignal`) or that the detections exclude (`activityExclusion`) are left
+ * out. A day's value is its event count, its number of distinct files (`fileKey`; an event without
+ * a file name or path adds no file), or its bytes (`indicatorAmount`), as the indicator measures;
+ * eventCount counts the events kept; the first event is the earliest (then lowest signal id).
+ */
+export function builtinDailyTotals(
+  indicator: BuiltinIndicator,
+  signals: Iterable<BuiltinSignal>,
+  detections: CompiledDetections,
+): DailyTotal[] {
+  const days = new Map<UtcDay, DayAccumulator>();
+  for (const s of signals) {
+    if (!indicatorMatchesSignal(indicator, s)) continue;
+    if (activityExclusion(s.attributes, detections) !== null) continue;
+    const day = utcDayOf(s.at);
+    let acc = days.get(day);
+    if (!acc) {
+      acc = { value: 0, eventCount: 0, files: new Set(), firstAt: s.at, firstId: s.id };
+      days.set(day, acc);
+    } else if (earlier(s.at, s.id, acc)) {
+      acc.firstAt = s.at;
+      acc.firstId = s.id;
+    }
+    acc.eventCount++;
+    if (indicator.measure === "files") {
+      const key = fileKey(s.attributes);
+      if (key !== null) acc.files.add(key);
+    } else {
+      acc.value += indicatorAmount(indicator, s.attributes);
+    }
+  }
+  return [...days.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([day, acc]) => ({
+      day,
+      value: indicator.measure === "files" ? acc.files.size : acc.value,
+      eventCount: acc.eventCount,
+      firstEventAt: acc.firstAt,
+      firstSignalId: acc.firstId,
+    }));
+}
