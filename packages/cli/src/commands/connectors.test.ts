@@ -1,27 +1,20 @@
 // `openirm connectors` for operating connectors, against a real server: list with health, show,
 // edit, disable, enable, delete, health, and scheduled imports from a folder.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import type { TestServer } from "../../../server/test/support.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 
 const FIXTURES = fileURLToPath(new URL("../../../server/test/fixtures", import.meta.url));
 
+let harness: CliHarness;
 let server: TestServer;
-let configDir: string;
-let env: NodeJS.ProcessEnv;
 let app: { clientId: string; clientSecret: string; tenantId: string };
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 async function createConnector(name: string): Promise<{ id: string; jobId: string }> {
   const res = await cli(
@@ -41,20 +34,11 @@ async function upload(jobId: string, file: string) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  configDir = mkdtempSync(join(tmpdir(), "openirm-cli-connectors-"));
-  env = {
-    OPENIRM_CONFIG: join(configDir, "credentials.json"),
-    HOME: configDir,
-    OPENIRM_SERVER: server.url,
-    OPENIRM_TOKEN: server.adminToken,
-  };
+  harness = await startCliHarness({ prefix: "openirm-cli-connectors-" });
+  ({ server } = harness);
   app = (await cli("apps", "create", "--name", "Operations", "--json")).json();
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(configDir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm connectors edit, disable, enable, delete", () => {
   it("edits the mapping of one source value and prints what changed; a bad column exits 1 with the reason", async () => {

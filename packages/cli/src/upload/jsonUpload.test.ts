@@ -1,28 +1,22 @@
 // `openirm upload` with JSON files: chunks of whole records to the badging endpoint (a JSON array
 // body) or to /api/signals (a multipart file of NDJSON), resuming after an interruption.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import type { TestServer } from "../../../server/test/support.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 import { checkpointPath, readCheckpoint } from "./checkpoint.ts";
 import { uploadFile } from "./uploadFile.ts";
 
+let harness: CliHarness;
 let server: TestServer;
-let env: NodeJS.ProcessEnv;
 let dir: string;
 let app: { clientId: string; clientSecret: string; tenantId: string };
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 const credentials = () => ["--tenant-id", app.tenantId, "--app-id", app.clientId, "--app-secret", app.clientSecret];
 
@@ -68,18 +62,11 @@ async function storedSignals(connectorId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-json-upload-"));
-  env = { OPENIRM_CONFIG: join(dir, "credentials.json"), HOME: dir };
-  expect((await cli("login", "--server", server.url, "--username", "admin", "--password", ADMIN_PASSWORD)).code).toBe(
-    0,
-  );
+  harness = await startCliHarness({ prefix: "openirm-json-upload-", signIn: "login" });
+  ({ server, dir: dir } = harness);
   app = (await cli("apps", "create", "--name", "Badge upload", "--json")).json();
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm upload with JSON to the badging endpoint", () => {
   it("sends a pretty-printed array (with a byte order mark) in chunks of whole records", async () => {

@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../../server/test/support.ts";
-import { bufferIo } from "../io.ts";
-import { runCli } from "../program.ts";
+import type { TestServer } from "../../../server/test/support.ts";
+import { type CliHarness, startCliHarness } from "../../test/harness.ts";
 import { checkpointPath, readCheckpoint } from "./checkpoint.ts";
 import { UploadError, uploadFile } from "./uploadFile.ts";
 
@@ -15,16 +13,12 @@ const FIXTURES = fileURLToPath(new URL("../../../server/test/fixtures", import.m
 const HEADER =
   "UPN,Display_Name,Alert_Severity,Alert_Count,Aggregation_Date,Source_Workload,AdditionalInfo_Salesforce,AdditionalInfo_Dropbox";
 
+let harness: CliHarness;
 let server: TestServer;
-let env: NodeJS.ProcessEnv;
 let dir: string;
 let app: { clientId: string; clientSecret: string; tenantId: string };
 
-async function cli(...args: string[]) {
-  const io = bufferIo(env);
-  const code = await runCli(args, io);
-  return { code, stdout: io.stdout, stderr: io.stderr, json: () => JSON.parse(io.stdout) };
-}
+const cli = (...args: string[]) => harness.cli(...args);
 
 /** Seven detection rows; the third carries a quoted line break, so lines ≠ records. */
 function sevenRecords(): string {
@@ -117,18 +111,11 @@ async function startProxy(failFirst: { count: number; status: number }) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ listen: true });
-  dir = mkdtempSync(join(tmpdir(), "openirm-upload-"));
-  env = { OPENIRM_CONFIG: join(dir, "credentials.json"), HOME: dir };
-  expect((await cli("login", "--server", server.url, "--username", "admin", "--password", ADMIN_PASSWORD)).code).toBe(
-    0,
-  );
+  harness = await startCliHarness({ prefix: "openirm-upload-", signIn: "login" });
+  ({ server, dir: dir } = harness);
   app = (await cli("apps", "create", "--name", "Detections upload", "--json")).json();
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => harness?.close());
 
 describe("openirm connectors and runs", () => {
   it("creates an indicators connector from the example file and lists it", async () => {
