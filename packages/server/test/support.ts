@@ -79,6 +79,18 @@ export async function startTestServer(opts: StartOptions & { listen?: boolean } 
 }
 
 /** Creates a console account with these role groups and signs it in; returns its bearer token. */
+/** Signs the administrator in again (after the test clock moved past its session): a new token. */
+export async function signInAdmin(server: TestServer): Promise<string> {
+  const login = await server.request({
+    method: "POST",
+    url: "/api/auth/login",
+    payload: { username: "admin", password: ADMIN_PASSWORD },
+    token: null,
+  });
+  if (login.statusCode !== 200) throw new Error(`signing the admin in: ${login.body}`);
+  return login.json().token as string;
+}
+
 export async function signInAs(server: TestServer, username: string, roleGroups: string[]): Promise<string> {
   const password = `${username}-password`;
   const created = await server.request({

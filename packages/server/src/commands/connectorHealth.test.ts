@@ -2,8 +2,8 @@
 // the error rate and the HR silence warning; and the judgement itself on exact facts.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, EXAMPLE1_CONNECTOR, fixture, type TestApp, upload } from "../../test/protocol/setup.ts";
-import { ADMIN_PASSWORD, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
+import { appToken, createApp, EXAMPLE1_CONNECTOR, fixture, type TestApp, upload } from "../../test/protocol/setup.ts";
+import { signInAdmin, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
 import { assessHealth, type HealthFacts } from "./connectorHealth.ts";
 
 const HOUR = 3_600_000;
@@ -23,21 +23,8 @@ afterAll(async () => server.close());
 
 /** Tokens expire as the clock moves: sign the admin and the app in again at the current time. */
 async function signInAgain() {
-  const login = await server.request({
-    method: "POST",
-    url: "/api/auth/login",
-    payload: { username: "admin", password: ADMIN_PASSWORD },
-    token: null,
-  });
-  adminToken = login.json().token;
-  const token = await server.request({
-    method: "POST",
-    url: `/${server.services.tenant.id}/oauth2/token?api-version=1.0`,
-    payload: `client_id=${app.clientId}&client_secret=${app.clientSecret}&grant_type=client_credentials`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    token: null,
-  });
-  app.token = token.json().access_token;
+  adminToken = await signInAdmin(server);
+  app.token = await appToken(server, app);
 }
 
 /** Moves the clock (tokens are issued again at the new time). */

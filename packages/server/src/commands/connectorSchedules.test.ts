@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, EXAMPLE1_CONNECTOR, fixture, type TestApp } from "../../test/protocol/setup.ts";
-import { ADMIN_PASSWORD, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
+import { signInAdmin, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
 import { runDueImports } from "./connectorSchedules.ts";
 
 const HOUR = 3_600_000;
@@ -60,13 +60,7 @@ afterAll(async () => {
 /** Moves the clock; the admin signs in again so the session has not expired. */
 async function setClock(at: string | number) {
   clock.current = typeof at === "number" ? new Date(clock.current.getTime() + at) : new Date(at);
-  const login = await server.request({
-    method: "POST",
-    url: "/api/auth/login",
-    payload: { username: "admin", password: ADMIN_PASSWORD },
-    token: null,
-  });
-  adminToken = login.json().token;
+  adminToken = await signInAdmin(server);
 }
 
 function api(method: string, url: string, payload?: unknown) {

@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../../test/support.ts";
+import { signInAs, startTestServer, type TestServer } from "../../test/support.ts";
 
 let server: TestServer;
 let auditorToken: string;
 beforeAll(async () => {
   server = await startTestServer();
-  await server.request({
-    method: "POST",
-    url: "/api/accounts",
-    payload: { username: "audrey", password: "audit-password", roleGroups: ["InsiderRiskManagementAuditors"] },
-  });
-  auditorToken = (
-    await server.request({
-      method: "POST",
-      url: "/api/auth/login",
-      payload: { username: "audrey", password: "audit-password" },
-      token: null,
-    })
-  ).json().token;
+  auditorToken = await signInAs(server, "audrey", ["InsiderRiskManagementAuditors"]);
 });
 afterAll(async () => server.close());
 
@@ -54,19 +42,7 @@ describe("audit log", () => {
   });
 
   it("is closed to roles without audit.read", async () => {
-    await server.request({
-      method: "POST",
-      url: "/api/accounts",
-      payload: { username: "ana", password: "analyst-pass", roleGroups: ["InsiderRiskManagementAnalysts"] },
-    });
-    const token = (
-      await server.request({
-        method: "POST",
-        url: "/api/auth/login",
-        payload: { username: "ana", password: "analyst-pass" },
-        token: null,
-      })
-    ).json().token;
+    const token = await signInAs(server, "ana", ["InsiderRiskManagementAnalysts"]);
     expect((await server.request({ method: "GET", url: "/api/audit", token })).statusCode).toBe(403);
   });
 });

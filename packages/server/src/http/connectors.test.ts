@@ -141,19 +141,7 @@ describe("POST /api/connectors", () => {
   });
 
   it("is for connector admins only", async () => {
-    await server.request({
-      method: "POST",
-      url: "/api/accounts",
-      payload: { username: "analyst", password: "analyst-pass", roleGroups: ["InsiderRiskManagementAnalysts"] },
-    });
-    const token = (
-      await server.request({
-        method: "POST",
-        url: "/api/auth/login",
-        payload: { username: "analyst", password: "analyst-pass" },
-        token: null,
-      })
-    ).json().token;
+    const token = await signInAs(server, "analyst", ["InsiderRiskManagementAnalysts"]);
     const res = await post({ ...EXAMPLE1_CONNECTOR, appId: app.clientId, sample: "UPN,PredictionTime" }, token);
     expect(res.statusCode).toBe(403);
     expect((await server.request({ method: "GET", url: "/api/connectors", token })).statusCode).toBe(403);
@@ -178,19 +166,7 @@ describe("reading connectors and runs", () => {
     ]) {
       runIds.push((await upload(server, { jobId: connector.jobId, token: app.token, content })).json().runId);
     }
-    await server.request({
-      method: "POST",
-      url: "/api/accounts",
-      payload: { username: "dca", password: "dca-password", roleGroups: ["DataConnectorAdmin"] },
-    });
-    dcaToken = (
-      await server.request({
-        method: "POST",
-        url: "/api/auth/login",
-        payload: { username: "dca", password: "dca-password" },
-        token: null,
-      })
-    ).json().token;
+    dcaToken = await signInAs(server, "dca", ["DataConnectorAdmin"]);
   });
 
   it("lists connectors with their last run", async () => {

@@ -3,8 +3,8 @@
 // answers, the run log, the stored signals, and the employee profiles with their expiry.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, createConnector, fixture, type TestApp, upload } from "../../test/protocol/setup.ts";
-import { ADMIN_PASSWORD, signInAs, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
+import { appToken, createApp, createConnector, fixture, type TestApp, upload } from "../../test/protocol/setup.ts";
+import { signInAdmin, signInAs, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
 import { expireEmployeeProfiles } from "../commands/hr.ts";
 import { SYSTEM_ACTOR, withActor } from "../context.ts";
 
@@ -49,21 +49,8 @@ async function storedSignals(runId: string) {
 /** Moves the clock, then signs the admin and the upload app in again (their tokens expire). */
 async function advance(ms: number) {
   clock.advance(ms);
-  const login = await server.request({
-    method: "POST",
-    url: "/api/auth/login",
-    payload: { username: "admin", password: ADMIN_PASSWORD },
-    token: null,
-  });
-  adminToken = login.json().token;
-  const token = await server.request({
-    method: "POST",
-    url: `/${server.services.tenant.id}/oauth2/token?api-version=1.0`,
-    payload: `client_id=${app.clientId}&client_secret=${app.clientSecret}&grant_type=client_credentials`,
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    token: null,
-  });
-  app = { ...app, token: token.json().access_token };
+  adminToken = await signInAdmin(server);
+  app = { ...app, token: await appToken(server, app) };
 }
 
 describe("one connector per data type (the documented files)", () => {

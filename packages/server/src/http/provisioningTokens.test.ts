@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dotnetMultipart } from "../../test/protocol/setup.ts";
-import { ADMIN_PASSWORD, signInAs, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
+import { signInAdmin, signInAs, startTestServer, TestClock, type TestServer } from "../../test/support.ts";
 
 const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -386,17 +386,12 @@ describe("expiry", () => {
       detail: `The provisioning token expired at ${expiresAt}. An administrator can create a new one with 'openirm apps tokens create ${okta.clientId}' and paste it into the identity provider.`,
     });
     // A day later the admin's console session has ended too: sign in again to list.
-    const login = await server.request({
-      method: "POST",
-      url: "/api/auth/login",
-      payload: { username: "admin", password: ADMIN_PASSWORD },
-      token: null,
-    });
+    const adminToken = await signInAdmin(server);
     const listed = (
       await server.request({
         method: "GET",
         url: `/api/apps/${okta.clientId}/provisioning-tokens`,
-        token: login.json().token,
+        token: adminToken,
       })
     ).json();
     expect(listed.items.filter((t: { status: string }) => t.status === "expired")).toHaveLength(1);

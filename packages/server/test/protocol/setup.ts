@@ -16,8 +16,8 @@ export interface TestApp {
   token: string;
 }
 
-export async function createApp(server: TestServer, name = "upload script"): Promise<TestApp> {
-  const app = (await server.request({ method: "POST", url: "/api/apps", payload: { name } })).json();
+/** A client-credentials access token of the app, as the upload scripts request it, at the server's time. */
+export async function appToken(server: TestServer, app: { clientId: string; clientSecret: string }): Promise<string> {
   const res = await server.request({
     method: "POST",
     url: `/${server.services.tenant.id}/oauth2/token?api-version=1.0`,
@@ -25,7 +25,12 @@ export async function createApp(server: TestServer, name = "upload script"): Pro
     headers: { "content-type": "application/x-www-form-urlencoded" },
     token: null,
   });
-  return { clientId: app.clientId, clientSecret: app.clientSecret, token: res.json().access_token };
+  return res.json().access_token as string;
+}
+
+export async function createApp(server: TestServer, name = "upload script"): Promise<TestApp> {
+  const app = (await server.request({ method: "POST", url: "/api/apps", payload: { name } })).json();
+  return { clientId: app.clientId, clientSecret: app.clientSecret, token: await appToken(server, app) };
 }
 
 export async function createConnector(server: TestServer, body: Record<string, unknown>) {
