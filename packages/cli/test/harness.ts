@@ -1,7 +1,7 @@
 // CLI tests against a real server: a listening test server and an `openirm` signed in to it as the
 // administrator, with a configuration folder of its own.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN_PASSWORD, startTestServer, type TestServer } from "../../server/test/support.ts";
@@ -21,6 +21,10 @@ export interface CliHarness {
   dir: string;
   env: NodeJS.ProcessEnv;
   cli(...args: string[]): Promise<CliRun>;
+  /** Writes a file into `dir`; returns its path. */
+  writeFile(name: string, content: string | Buffer): string;
+  /** How many signals the connector holds in the server's database. */
+  storedSignals(connectorId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,18 @@ export async function startCliHarness(opts: { prefix: string; signIn?: "token" |
     dir,
     env,
     cli,
+    writeFile(name, content) {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    },
+    async storedSignals(connectorId) {
+      const { rows } = await server.services.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM signals WHERE connector_id = $1",
+        [connectorId],
+      );
+      return Number(rows[0]?.n);
+    },
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,8 @@
 // `openirm upload` with JSON files: chunks of whole records to the badging endpoint (a JSON array
 // body) or to /api/signals (a multipart file of NDJSON), resuming after an interruption.
 
-import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestServer } from "../../../server/test/support.ts";
 import { type CliHarness, startCliHarness } from "../../test/harness.ts";
@@ -13,7 +11,7 @@ import { uploadFile } from "./uploadFile.ts";
 
 let harness: CliHarness;
 let server: TestServer;
-let dir: string;
+let _dir: string;
 let app: { clientId: string; clientSecret: string; tenantId: string };
 
 const cli = (...args: string[]) => harness.cli(...args);
@@ -47,23 +45,12 @@ function sevenEvents(day = 1) {
   }));
 }
 
-function writeData(name: string, content: string | Buffer): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-}
-
-async function storedSignals(connectorId: string): Promise<number> {
-  const { rows } = await server.services.db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM signals WHERE connector_id = $1",
-    [connectorId],
-  );
-  return Number(rows[0]?.n);
-}
+const writeData = (name: string, content: string | Buffer) => harness.writeFile(name, content);
+const storedSignals = (connectorId: string) => harness.storedSignals(connectorId);
 
 beforeAll(async () => {
   harness = await startCliHarness({ prefix: "openirm-json-upload-", signIn: "login" });
-  ({ server, dir: dir } = harness);
+  ({ server, dir: _dir } = harness);
   app = (await cli("apps", "create", "--name", "Badge upload", "--json")).json();
 });
 afterAll(async () => harness?.close());

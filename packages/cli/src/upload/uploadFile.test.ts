@@ -1,4 +1,4 @@
-import { readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { readFileSync, utimesSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ const HEADER =
 
 let harness: CliHarness;
 let server: TestServer;
-let dir: string;
+let _dir: string;
 let app: { clientId: string; clientSecret: string; tenantId: string };
 
 const cli = (...args: string[]) => harness.cli(...args);
@@ -63,19 +63,8 @@ async function newConnector(name: string): Promise<{ id: string; jobId: string }
   return res.json();
 }
 
-function writeData(name: string, content: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, content);
-  return path;
-}
-
-async function storedSignals(connectorId: string): Promise<number> {
-  const { rows } = await server.services.db.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM signals WHERE connector_id = $1",
-    [connectorId],
-  );
-  return Number(rows[0]?.n);
-}
+const writeData = (name: string, content: string | Buffer) => harness.writeFile(name, content);
+const storedSignals = (connectorId: string) => harness.storedSignals(connectorId);
 
 /** A pass-through proxy in front of the server that can fail upload requests and counts them. */
 async function startProxy(failFirst: { count: number; status: number }) {
@@ -112,7 +101,7 @@ async function startProxy(failFirst: { count: number; status: number }) {
 
 beforeAll(async () => {
   harness = await startCliHarness({ prefix: "openirm-upload-", signIn: "login" });
-  ({ server, dir: dir } = harness);
+  ({ server, dir: _dir } = harness);
   app = (await cli("apps", "create", "--name", "Detections upload", "--json")).json();
 });
 afterAll(async () => harness?.close());
