@@ -12,6 +12,7 @@ import { registerPolicies } from "./commands/policies.ts";
 import { registerPriorityGroups } from "./commands/priorityGroups.ts";
 import { registerRiskLevels } from "./commands/riskLevels.ts";
 import { registerRuns } from "./commands/runs.ts";
+import { registerScoping } from "./commands/scoping.ts";
 import { registerScoring } from "./commands/scoring.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSettings } from "./commands/settings.ts";
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo): Command {
   registerAlerts(program, io);
   registerRiskLevels(program, io);
   registerScoring(program, io);
+  registerScoping(program, io);
   registerPhysicalAssets(program, io);
   registerPriorityGroups(program, io);
   registerActivity(program, io);

@@ -19,6 +19,8 @@ export interface Config {
   scoringSchedule: string;
   /** Folders scheduled imports may read (empty: DATA_DIR/imports). */
   importDirs: string[];
+  /** Most new alerts one policy opens in 24 hours; beyond it new alerts wait (a flood from a misconfigured source). */
+  alertLimitPerPolicyPerDay: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,5 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((p) => p.trim())
       .filter((p) => p.length > 0)
       .map((p) => resolve(p)),
+    alertLimitPerPolicyPerDay: Number(env.OPENIRM_ALERT_LIMIT_PER_POLICY_PER_DAY ?? 250),
   };
 }

@@ -38,6 +38,7 @@ export const ACTIVITY_ATTRIBUTES = [
   { name: "sensitivityLabel", kind: "text", description: "Sensitivity label (name or ID) of the file or message." },
   { name: "previousSensitivityLabel", kind: "text", description: "The label before it was changed or removed." },
   { name: "sensitiveInfoTypes", kind: "list", description: "Sensitive information types found in the content." },
+  { name: "classifiers", kind: "list", description: "Trainable classifiers that matched the content." },
   { name: "siteUrl", kind: "text", description: "URL of the document site (SharePoint-like) holding the item." },
   {
     name: "destinationDomain",
@@ -87,7 +88,15 @@ export interface ActivityType {
   description: string;
 }
 
-const FILE = ["fileName", "filePath", "fileExtension", "fileSize", "sensitivityLabel", "sensitiveInfoTypes"] as const;
+const FILE = [
+  "fileName",
+  "filePath",
+  "fileExtension",
+  "fileSize",
+  "sensitivityLabel",
+  "sensitiveInfoTypes",
+  "classifiers",
+] as const;
 const SITE_FILE = [...FILE, "siteUrl"] as const;
 const DEVICE_FILE = [...FILE, "device", "application"] as const;
 const SHARE = [...SITE_FILE, "sharedWith", "sharingType", "destinationDomain"] as const;
@@ -100,6 +109,7 @@ const EMAIL = [
   "fileName",
   "sensitivityLabel",
   "sensitiveInfoTypes",
+  "classifiers",
 ] as const;
 const ALERT = [
   "alertId",

@@ -91,8 +91,11 @@ export interface Boosters {
 
 export interface SequenceDetectionConfig {
   enabled: boolean;
-  /** Files in a detected sequence (per sequence and day) for low, medium and high. */
-  thresholds: Thresholds;
+  /**
+   * Files in a detected sequence for low, medium and high, for every sequence type. Left out: each
+   * type's default (risk/sequences.ts defaultSequenceThresholds: fewer files for longer chains).
+   */
+  thresholds?: Thresholds;
 }
 
 /**
@@ -146,7 +149,6 @@ export interface PolicyContext {
   directoryGroups?: ReadonlyMap<string, string> | null;
 }
 
-export const DEFAULT_SEQUENCE_THRESHOLDS: Thresholds = { low: 5, medium: 10, high: 20 };
 export const MAX_PRIORITY_FILE_EXTENSIONS = 50;
 export const MAX_PRIORITY_CLASSIFIERS = 5;
 export const MAX_PRIORITY_ITEMS = 100;
@@ -733,7 +735,7 @@ function parseSequenceDetection(
   rejectUnknownKeys(raw, ["enabled", "thresholds"], "sequenceDetection");
   offeredOrRefuse(template, "sequenceDetection", "sequence detection");
   const enabled = optionalBoolean(raw.enabled, "sequenceDetection.enabled", true);
-  let thresholds = { ...DEFAULT_SEQUENCE_THRESHOLDS };
+  let thresholds: Thresholds | undefined;
   if (raw.thresholds !== undefined && raw.thresholds !== null && raw.thresholds !== "default") {
     thresholds = parseLevels(
       raw.thresholds,
@@ -748,7 +750,7 @@ function parseSequenceDetection(
       "Sequence detection needs at least one exfiltration indicator (e-mail, sharing, USB, printing, upload …) under indicators: add one, or set sequenceDetection.enabled to false.",
     );
   }
-  return { enabled, thresholds };
+  return thresholds ? { enabled, thresholds } : { enabled };
 }
 
 function parseCumulative(
@@ -973,7 +975,6 @@ export function effectivePolicyConfig(stored: unknown, template: PolicyTemplate 
     },
     sequenceDetection: config.sequenceDetection ?? {
       enabled: Boolean(template?.sequenceDetection) && exfiltration,
-      thresholds: { ...DEFAULT_SEQUENCE_THRESHOLDS },
     },
     cumulativeExfiltration: config.cumulativeExfiltration ?? {
       enabled: Boolean(template?.cumulativeExfiltration) && exfiltration,

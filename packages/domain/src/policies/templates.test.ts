@@ -138,9 +138,11 @@ describe("templates", () => {
     expect(effective).toMatchObject({
       scoreOnlyPriorityContent: false,
       boosters: { unusualActivity: false },
-      sequenceDetection: { enabled: false, thresholds: { low: 5, medium: 10, high: 20 } },
+      sequenceDetection: { enabled: false },
       cumulativeExfiltration: { enabled: false },
     });
+    // Without thresholds of its own a policy uses each sequence type's defaults.
+    expect(effective.sequenceDetection.thresholds).toBeUndefined();
     const leaks = effectivePolicyConfig(create("data-leaks").config, findPolicyTemplate("data-leaks"));
     expect(leaks.boosters.unusualActivity).toBe(true);
     expect(leaks.sequenceDetection.enabled).toBe(true);

@@ -133,8 +133,6 @@ export interface PolicyTemplate {
   maxPolicies: number;
   /** Users actively scored across the template's policies; also the most users one policy may list. */
   maxUsersInScope: number;
-  /** Whether today's scorer raises alerts for this template (others are stored, waiting for the new scorer). */
-  scoredToday: boolean;
 }
 
 /** Share of the in-scope user limit at which a policy gets a warning. */
@@ -192,7 +190,6 @@ const base = {
   sequenceDetection: false,
   cumulativeExfiltration: false,
   requiresPriorityUserGroups: false,
-  scoredToday: false,
 } as const;
 
 /**
@@ -220,7 +217,6 @@ export const POLICY_TEMPLATES: readonly PolicyTemplate[] = [
     sequenceDetection: true,
     cumulativeExfiltration: true,
     maxUsersInScope: 20_000,
-    scoredToday: true,
   },
   {
     ...base,

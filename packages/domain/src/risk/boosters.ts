@@ -8,7 +8,14 @@ import { floor2, round2, SCORE_CEILING } from "../scoring/insights.ts";
 import { type Severity, severityForScore } from "../scoring/severity.ts";
 import { percentileOfSorted, sortedFinite } from "./percentiles.ts";
 
-export const BOOSTER_IDS = ["unusualActivity", "previousViolation", "priorityUserGroup", "highImpactUser"] as const;
+export const BOOSTER_IDS = [
+  "unusualActivity",
+  "previousViolation",
+  "priorityUserGroup",
+  "highImpactUser",
+  "priorityContent",
+  "unallowedDomain",
+] as const;
 export type BoosterId = (typeof BOOSTER_IDS)[number];
 
 export interface Booster {
@@ -234,6 +241,37 @@ export function managerChainPositions(
     out.set(id, { depth: depth.get(id)!, directReports: direct.get(id)!, totalReports: total.get(id)! });
   }
   return out;
+}
+
+// ---- (e) Priority content and (f) unallowed domains ----
+
+/**
+ * ×1.5 for a day (or sequence) whose events touched the policy's priority content: a priority site,
+ * sensitivity label, sensitive information type, file extension or classifier.
+ */
+export function priorityContentBooster(priorityEvents: number, totalEvents: number): Booster {
+  const id = "priorityContent";
+  const n = Number.isFinite(priorityEvents) ? Math.max(0, Math.floor(priorityEvents)) : 0;
+  if (n === 0) return none(id, "No priority content.");
+  return {
+    id,
+    applies: true,
+    multiplier: 1.5,
+    reason: `${n} of ${Math.max(n, totalEvents)} event${totalEvents === 1 ? "" : "s"} touched the policy's priority content.`,
+  };
+}
+
+/** ×1.5 for a day whose events went to a domain on the organisation's unallowed domain list. */
+export function unallowedDomainBooster(unallowedEvents: number, totalEvents: number): Booster {
+  const id = "unallowedDomain";
+  const n = Number.isFinite(unallowedEvents) ? Math.max(0, Math.floor(unallowedEvents)) : 0;
+  if (n === 0) return none(id, "No activity with unallowed domains.");
+  return {
+    id,
+    applies: true,
+    multiplier: 1.5,
+    reason: `${n} of ${Math.max(n, totalEvents)} event${totalEvents === 1 ? "" : "s"} went to an unallowed domain.`,
+  };
 }
 
 // ---- Combining ----

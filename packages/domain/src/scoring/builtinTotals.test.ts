@@ -81,8 +81,18 @@ describe("builtinDailyTotals", () => {
         eventCount: 4,
         firstEventAt: "2023-04-24T09:00:00.000000Z",
         firstSignalId: 9,
+        priorityEvents: 0,
+        unallowedDomainEvents: 0,
       },
-      { day: "2023-04-25", value: 1, eventCount: 2, firstEventAt: "2023-04-25T00:00:00.000000Z", firstSignalId: 5 },
+      {
+        day: "2023-04-25",
+        value: 1,
+        eventCount: 2,
+        firstEventAt: "2023-04-25T00:00:00.000000Z",
+        firstSignalId: 5,
+        priorityEvents: 0,
+        unallowedDomainEvents: 0,
+      },
     ]);
   });
 
@@ -112,7 +122,15 @@ describe("builtinDailyTotals", () => {
       none,
     );
     expect(totals).toEqual([
-      { day: "2023-04-24", value: 3, eventCount: 3, firstEventAt: "2023-04-24T09:00:00.000000Z", firstSignalId: 11 },
+      {
+        day: "2023-04-24",
+        value: 3,
+        eventCount: 3,
+        firstEventAt: "2023-04-24T09:00:00.000000Z",
+        firstSignalId: 11,
+        priorityEvents: 0,
+        unallowedDomainEvents: 0,
+      },
     ]);
   });
 

@@ -5,6 +5,7 @@
 import type { CompiledDetections } from "../detections/compile.ts";
 import { type BuiltinIndicator, fileKey, indicatorAmount, indicatorMatchesSignal } from "../risk/indicators.ts";
 import type { DailyTotal } from "./evaluate.ts";
+import type { PriorityContentMatcher } from "./priorityContent.ts";
 import { type UtcDay, utcDayOf } from "./windows.ts";
 
 /** One stored signal, as the scorer reads it. */
@@ -15,6 +16,16 @@ export interface BuiltinSignal {
   /** ISO 8601 UTC with microseconds, so that timestamps compare as text. */
   at: string;
   attributes: Readonly<Record<string, unknown>>;
+  /** physical.access only: the event's findings (physical/findings.ts), computed by the caller. */
+  physicalFindings?: readonly string[];
+}
+
+/** Options of builtinDailyTotals that depend on the policy. */
+export interface BuiltinTotalsOptions {
+  /** The policy's priority content; days then count the events that touched it. */
+  priorityContent?: PriorityContentMatcher | null;
+  /** Only events with priority content count (the policy scores only priority content). */
+  onlyPriorityContent?: boolean;
 }
 
 /** Why the tenant's detections remove an event from scoring. */
@@ -55,6 +66,8 @@ interface DayAccumulator {
   files: Set<string>;
   firstAt: string;
   firstId: number | null;
+  priorityEvents: number;
+  unallowedDomainEvents: number;
 }
 
 const earlier = (at: string, id: number | null, than: DayAccumulator) =>
@@ -71,21 +84,37 @@ export function builtinDailyTotals(
   indicator: BuiltinIndicator,
   signals: Iterable<BuiltinSignal>,
   detections: CompiledDetections,
+  options: BuiltinTotalsOptions = {},
 ): DailyTotal[] {
   const days = new Map<UtcDay, DayAccumulator>();
+  const priority = options.priorityContent ?? null;
+  const onlyPriority = options.onlyPriorityContent === true && priority !== null;
+  const checkUnallowed = detections.settings.domains.unallowed.length > 0;
   for (const s of signals) {
     if (!indicatorMatchesSignal(indicator, s)) continue;
     if (activityExclusion(s.attributes, detections) !== null) continue;
+    const isPriority = priority !== null && priority(s.attributes) !== null;
+    if (onlyPriority && !isPriority) continue;
     const day = utcDayOf(s.at);
     let acc = days.get(day);
     if (!acc) {
-      acc = { value: 0, eventCount: 0, files: new Set(), firstAt: s.at, firstId: s.id };
+      acc = {
+        value: 0,
+        eventCount: 0,
+        files: new Set(),
+        firstAt: s.at,
+        firstId: s.id,
+        priorityEvents: 0,
+        unallowedDomainEvents: 0,
+      };
       days.set(day, acc);
     } else if (earlier(s.at, s.id, acc)) {
       acc.firstAt = s.at;
       acc.firstId = s.id;
     }
     acc.eventCount++;
+    if (isPriority) acc.priorityEvents++;
+    if (checkUnallowed && isUnallowedDestination(s.attributes, detections)) acc.unallowedDomainEvents++;
     if (indicator.measure === "files") {
       const key = fileKey(s.attributes);
       if (key !== null) acc.files.add(key);
@@ -101,5 +130,22 @@ export function builtinDailyTotals(
       eventCount: acc.eventCount,
       firstEventAt: acc.firstAt,
       firstSignalId: acc.firstId,
+      priorityEvents: acc.priorityEvents,
+      unallowedDomainEvents: acc.unallowedDomainEvents,
     }));
+}
+
+/** Whether an event's destination (domain, recipients or URL) is on the tenant's unallowed domain list. */
+export function isUnallowedDestination(
+  attributes: Readonly<Record<string, unknown>>,
+  detections: Pick<CompiledDetections, "domainClass">,
+): boolean {
+  for (const name of ["destinationDomain", "recipients", "url"]) {
+    const raw = attributes[name];
+    const values = Array.isArray(raw) ? raw : [raw];
+    for (const v of values) {
+      if (typeof v === "string" && v.trim() && detections.domainClass(v.trim()) === "unallowed") return true;
+    }
+  }
+  return false;
 }

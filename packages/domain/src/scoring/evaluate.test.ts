@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { compileDetections } from "../detections/compile.ts";
 import type { PolicyConfig } from "../policies/policyConfig.ts";
+import { applySettingsPatch, DEFAULT_TENANT_SETTINGS } from "../settings/tenantSettings.ts";
 import { type DailyTotal, evaluatePolicy, findTriggers } from "./evaluate.ts";
 import { addDays, mergeWindows, windowForTrigger } from "./windows.ts";
 
@@ -82,7 +84,7 @@ describe("evaluatePolicy (docs/scoring.md worked example)", () => {
       ["Salesforce alerts", "2023-04-24", 16, 53.8, "Medium"],
       ["Salesforce alerts", "2023-04-25", 7, 22.6, "Low"],
     ]);
-    expect(result.alert).toEqual({ score: 78.09, severity: "High" });
+    expect(result.alert).toMatchObject({ score: 78.09, severity: "High", mayRaise: true, riskFactors: [] });
     expect(result.alertInsights.map((i) => [i.rank, i.day, i.contribution])).toEqual([
       [1, "2023-04-24", 71.71],
       [2, "2023-04-24", 5.38],
@@ -180,7 +182,7 @@ describe("directory departures as the departing-user trigger", () => {
       },
     ]);
     expect(result.memberships[0]?.window).toEqual({ firstDay: "2023-01-23", endDay: "2023-05-24" });
-    expect(result.alert).toEqual({ score: 71.71, severity: "High" });
+    expect(result.alert).toMatchObject({ score: 71.71, severity: "High" });
     const deleted = { ...disabled, kind: "directory.account_deleted" as const, at: "2023-05-01T00:00:00Z" };
     expect(
       findTriggers({ config, indicators, daily, resignations: [], accountEvents: [deleted] }).map((t) => t.reason),
@@ -192,5 +194,67 @@ describe("directory departures as the departing-user trigger", () => {
     expect(
       findTriggers({ config: noHr, indicators, daily: new Map(), resignations: [], accountEvents: [disabled] }),
     ).toEqual([]);
+  });
+});
+
+describe("manual scoping and removal from scoring", () => {
+  const daily = new Map([[DB, [day("2023-03-01", 14), day("2023-06-10", 9)]]]);
+  const manual = { startsAt: "2023-05-20T12:00:00.000000Z", endsAt: "2023-05-30T12:00:00.000000Z", reason: "Tip-off" };
+
+  it("scores the 90 days before the start through the end, with the reason in the trigger", () => {
+    const result = evaluatePolicy({ config, indicators, daily, manual: [manual], settings });
+    expect(result.triggers).toEqual([
+      {
+        kind: "manual",
+        at: manual.startsAt,
+        signalId: null,
+        reason: "Scored manually from 2023-05-20 to 2023-05-30: Tip-off",
+        window: { firstDay: "2023-02-19", endDay: "2023-05-31" },
+      },
+    ]);
+    // 2023-03-01 is inside the look-back, 2023-06-10 after the end.
+    expect(result.insights.map((i) => i.day)).toEqual(["2023-03-01"]);
+  });
+
+  it("drops every trigger at or before the latest removal; a later one brings the user back", () => {
+    const removedAt = "2023-05-25T00:00:00.000000Z";
+    expect(evaluatePolicy({ config, indicators, daily, manual: [manual], removedAt, settings }).alert).toBeNull();
+    const later = { at: "2023-06-09T08:00:00.000000Z", signalId: 3 };
+    const back = evaluatePolicy({
+      config,
+      indicators,
+      daily,
+      manual: [manual],
+      resignations: [later],
+      removedAt,
+      settings,
+    });
+    expect(back.triggers.map((t) => t.kind)).toEqual(["hr.resignation"]);
+    // The resignation's own window (from 2023-03-11) no longer reaches 2023-03-01.
+    expect(back.insights.map((i) => i.day)).toEqual(["2023-06-10"]);
+  });
+});
+
+describe("alert volume", () => {
+  const daily = new Map([[SF, [day("2023-04-24", 6)]]]); // 15 + 19 · 1/5 = 18.80, Low
+  const volume = (alertVolume: "fewer" | "default" | "more") =>
+    compileDetections(applySettingsPatch(DEFAULT_TENANT_SETTINGS, { detections: { alertVolume } }).next.detections);
+
+  it("says whether an insight may open an alert; the alert is scored either way", () => {
+    for (const [v, mayRaise] of [
+      ["more", true],
+      ["default", false],
+      ["fewer", false],
+    ] as const) {
+      const result = evaluatePolicy({
+        config,
+        indicators,
+        daily,
+        resignations: [resignation],
+        detections: volume(v),
+        settings,
+      });
+      expect(result.alert).toMatchObject({ score: 18.8, severity: "Low", mayRaise });
+    }
   });
 });

@@ -1,21 +1,41 @@
-// One user in one policy, evaluated from daily totals: triggers → membership windows → daily
-// insights → alert score with its explanation. Pure: the server loads the totals and stores the result.
+// One user in one policy: triggers → membership windows → insights (indicator days, sequences,
+// cumulative exfiltration), each raised by the boosters that apply → alert score with its
+// explanation. Pure: the server loads what it needs and stores the result.
 
+import type { CompiledDetections } from "../detections/compile.ts";
 import type { PolicyConfig } from "../policies/policyConfig.ts";
+import type { PolicyTemplate, TriggerEvent } from "../policies/templates.ts";
+import {
+  type AppliedBooster,
+  applyBoosters,
+  type Booster,
+  priorityContentBooster,
+  UNUSUAL_ACTIVITY_BASELINE_DAYS,
+  unallowedDomainBooster,
+  unusualActivityBooster,
+} from "../risk/boosters.ts";
+import type { CumulativeFinding } from "../risk/cumulative.ts";
+import type { DetectedSequence } from "../risk/sequences.ts";
 import { type AlertScore, scoreAlert } from "./alertScore.ts";
 import { scoreDailyValue, type Thresholds } from "./insights.ts";
 import type { Severity } from "./severity.ts";
+import { policyBrowsingIndicators, policyTakesTrigger, type TriggerCandidate, triggerEventOn } from "./triggers.ts";
 import {
+  addDays,
   dayInWindows,
   mergeWindows,
   type ScoringWindow,
   type UtcDay,
+  utcDayOf,
   type WindowSettings,
   windowForTrigger,
 } from "./windows.ts";
 
 /** Version of the scoring model, stored in every alert explanation. */
-export const SCORING_MODEL_VERSION = "openirm-scoring/1";
+export const SCORING_MODEL_VERSION = "openirm-scoring/2";
+
+/** Days before a manual start that a manually scoped user is scored for (the reference's 90-day look-back). */
+export const MANUAL_LOOKBACK_DAYS = 90;
 
 /** One indicator's activity for one user on one UTC day. */
 export interface DailyTotal {
@@ -26,6 +46,10 @@ export interface DailyTotal {
   /** First event of the day, ISO 8601 UTC with microseconds. */
   firstEventAt: string;
   firstSignalId: number | null;
+  /** Events of the day that touched the policy's priority content (built-in indicators). */
+  priorityEvents?: number;
+  /** Events of the day that went to an unallowed domain (built-in indicators). */
+  unallowedDomainEvents?: number;
 }
 
 export interface ResignationEvent {
@@ -51,20 +75,34 @@ export interface EvaluatedIndicator {
   valueColumn: string | null;
 }
 
-export type Trigger =
-  | { kind: "hr.resignation"; at: string; signalId: number | null; reason: string }
-  | { kind: AccountEvent["kind"]; at: string; signalId: number | null; reason: string }
-  | {
-      kind: "indicator";
-      at: string;
-      signalId: number | null;
-      indicatorId: string;
-      indicator: string;
-      day: UtcDay;
-      value: number;
-      threshold: number | null;
-      reason: string;
-    };
+/** A user scored in a policy by hand ("start scoring activity for users"). */
+export interface ManualScoping {
+  /** ISO 8601 UTC. */
+  startsAt: string;
+  endsAt: string;
+  reason: string;
+}
+
+/**
+ * What brought the user into the policy. `kind` is the signal kind (hr.resignation,
+ * directory.account_deleted, activity.security.dlpAlert …), or "indicator", "sequence",
+ * "cumulative" or "manual".
+ */
+export interface Trigger {
+  kind: string;
+  at: string;
+  signalId: number | null;
+  reason: string;
+  /** The policy's triggering event (absent for indicator triggers and manual scoping). */
+  event?: TriggerEvent | "cumulative";
+  indicatorId?: string;
+  indicator?: string;
+  day?: UtcDay;
+  value?: number;
+  threshold?: number | null;
+  /** Manual scoping: the window it opens, when it is not the tenant's usual one. */
+  window?: ScoringWindow;
+}
 
 /** A row of policy_memberships: one per distinct trigger time. */
 export interface Membership {
@@ -74,18 +112,48 @@ export interface Membership {
   signalId: number | null;
 }
 
+export type InsightKind = "indicator" | "sequence" | "cumulative";
+
+/** A booster as an insight shows it: only those that counted, with the points each added. */
+export interface InsightBooster {
+  id: AppliedBooster["id"];
+  multiplier: number;
+  points: number;
+  reason: string;
+}
+
 export interface DailyInsight {
-  /** "<indicatorId>|<day>": identifies the insight across scoring runs. */
+  /** "<indicatorId>|<day>", the sequence's id, or "cumulative": identifies the insight across runs. */
   key: string;
-  indicatorId: string;
+  kind: InsightKind;
+  /** The indicator (custom id or built-in row id); null for sequences and cumulative exfiltration. */
+  indicatorId: string | null;
+  /** What is shown: the indicator's name, the sequence's name, or "Cumulative exfiltration". */
   indicator: string;
+  /** The indicator's day, the day a sequence completed, or the day of the latest exfiltration. */
   day: UtcDay;
+  /** The day's total, the sequence's files, or the cumulative value compared. */
   value: number;
   eventCount: number;
   thresholds: Thresholds;
+  /** Score from the thresholds, before boosters. */
+  baseScore: number;
   score: number;
   severity: Severity;
+  boosters: InsightBooster[];
+  /** Sequences: type, files, times and signals; cumulative: the comparison that decided. */
+  details?: Readonly<Record<string, unknown>>;
 }
+
+export const RISK_FACTORS = [
+  "cumulativeExfiltration",
+  "priorityContent",
+  "sequence",
+  "unallowedDomain",
+  "priorityUserGroup",
+  "highImpactUser",
+] as const;
+export type RiskFactor = (typeof RISK_FACTORS)[number];
 
 export interface PolicyEvaluation {
   triggers: Trigger[];
@@ -96,21 +164,45 @@ export interface PolicyEvaluation {
   insights: DailyInsight[];
   /** The insights an alert is made of (those not already reviewed in a closed alert), ranked. */
   alertInsights: Array<DailyInsight & { rank: number; contribution: number }>;
-  /** Null when there is no unreviewed insight. */
-  alert: Pick<AlertScore, "score" | "severity"> | null;
+  /**
+   * Null when there is no unreviewed insight. `mayRaise`: whether an insight reaches the tenant's
+   * alert volume, so that a new alert may be created (an open alert is updated either way).
+   */
+  alert: (Pick<AlertScore, "score" | "severity"> & { mayRaise: boolean; riskFactors: RiskFactor[] }) | null;
+}
+
+/** Facts about the user that boost every insight of policies that use them. */
+export interface UserBoosters {
+  previousViolation?: Booster;
+  priorityUserGroup?: Booster;
+  highImpactUser?: Booster;
 }
 
 export interface EvaluateInput {
   config: PolicyConfig;
+  /** The policy's template: which triggering events, sequences and cumulative detection it offers. */
+  template?: PolicyTemplate;
   indicators: ReadonlyMap<string, EvaluatedIndicator>;
-  /** Daily totals per indicator id (any order). */
+  /** Daily totals per indicator id (any order), including the 30 days before the windows for the baseline. */
   daily: ReadonlyMap<string, readonly DailyTotal[]>;
-  resignations: readonly ResignationEvent[];
+  resignations?: readonly ResignationEvent[];
   /**
    * Accounts disabled or deleted in the directory. The caller passes them only when no live HR
    * connector imports resignations; they then stand in for the HR resignation trigger.
    */
   accountEvents?: readonly AccountEvent[];
+  /** Triggering events of the user (triggers.ts triggerCandidate); each policy takes those it offers. */
+  candidates?: readonly TriggerCandidate[];
+  /** Manual scoping of the user in this policy. */
+  manual?: readonly ManualScoping[];
+  /** The user's latest removal from scoring: earlier triggers no longer count. */
+  removedAt?: string | null;
+  /** The user's sequences, detected with each type's default thresholds. */
+  sequences?: readonly DetectedSequence[];
+  /** The user's cumulative exfiltration, with the time and day of their latest exfiltration. */
+  cumulative?: { finding: CumulativeFinding; at: string; signalId: number | null } | null;
+  boosters?: UserBoosters;
+  detections?: Pick<CompiledDetections, "allowsUnusualActivityBoost" | "mayRaiseAlert">;
   settings: WindowSettings;
   /**
    * Insights already reviewed in a dismissed or resolved alert: key → value reviewed. Such an
@@ -125,14 +217,42 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000);
 }
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A policy's sequence thresholds when it sets its own (else each type's default applies). */
+const policySequenceThresholds = (config: PolicyConfig): Thresholds | undefined => config.sequenceDetection?.thresholds;
+
+/** Whether the policy scores sequences (offered by the template and turned on). */
+const scoresSequences = (config: PolicyConfig, template: PolicyTemplate | undefined) =>
+  template?.sequenceDetection === true && config.sequenceDetection?.enabled === true;
+
+const scoresCumulative = (config: PolicyConfig, template: PolicyTemplate | undefined) =>
+  template?.cumulativeExfiltration === true && config.cumulativeExfiltration?.enabled === true;
+
+/** A sequence scored with the policy's thresholds; null when it stays below them. */
+function scoredSequence(
+  sequence: DetectedSequence,
+  config: PolicyConfig,
+): { thresholds: Thresholds; score: number; severity: Severity } | null {
+  const own = policySequenceThresholds(config);
+  if (!own) return { thresholds: sequence.thresholds, score: sequence.score, severity: sequence.severity };
+  const scored = scoreDailyValue(sequence.fileCount, own);
+  return scored ? { thresholds: own, ...scored } : null;
+}
+
 /**
- * Triggers of one user in one policy: resignations (or, without an HR connector for them, the
- * directory's account departures) and trigger indicators' qualifying days.
+ * Triggers of one user in one policy: the triggering events the policy takes (HR, directory
+ * departures standing in for HR, alerts, health, browsing, cumulative exfiltration), sequences when
+ * the policy's sequence trigger is on, trigger indicators' qualifying days, and manual scoping.
+ * Triggers at or before the user's latest removal from scoring are left out.
  */
 export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">): Trigger[] {
+  const { config, template } = input;
   const triggers: Trigger[] = [];
-  if (input.config.triggers.hrResignation) {
-    for (const r of input.resignations) {
+  if (config.triggers.hrResignation) {
+    for (const r of input.resignations ?? []) {
       triggers.push({
         kind: "hr.resignation",
         at: r.at,
@@ -150,7 +270,39 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
       });
     }
   }
-  for (const t of input.config.triggers.indicators) {
+  if (template) {
+    const browsing = policyBrowsingIndicators(config);
+    for (const c of input.candidates ?? []) {
+      if (!policyTakesTrigger(c, config, template, browsing)) continue;
+      triggers.push({ kind: c.kind, at: c.at, signalId: c.signalId, reason: c.reason, event: c.event });
+    }
+    if (scoresSequences(config, template) && triggerEventOn(config, template, "sequences")) {
+      for (const s of input.sequences ?? []) {
+        if (!scoredSequence(s, config)) continue;
+        triggers.push({
+          kind: "sequence",
+          event: "sequences",
+          at: s.firstCompletedAt,
+          signalId: null,
+          reason: `Sequence '${s.name}' (${s.fileCount} file${s.fileCount === 1 ? "" : "s"}) completed on ${s.firstCompletedAt.slice(0, 10)}`,
+        });
+      }
+    }
+    const cumulative = input.cumulative;
+    if (cumulative?.finding.unusual && scoresCumulative(config, template)) {
+      const candidate: TriggerCandidate = {
+        event: "cumulative",
+        kind: "cumulative",
+        at: cumulative.at,
+        signalId: cumulative.signalId,
+        reason: `Cumulative exfiltration: ${cumulative.finding.reason}`,
+      };
+      if (policyTakesTrigger(candidate, config, template)) {
+        triggers.push({ ...candidate, event: "cumulative" });
+      }
+    }
+  }
+  for (const t of config.triggers.indicators) {
     const indicator = input.indicators.get(t.indicatorId);
     if (!indicator) continue;
     for (const d of input.daily.get(t.indicatorId) ?? []) {
@@ -172,58 +324,179 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
       });
     }
   }
+  for (const m of input.manual ?? []) {
+    triggers.push({
+      kind: "manual",
+      at: m.startsAt,
+      signalId: null,
+      reason: `Scored manually from ${m.startsAt.slice(0, 10)} to ${m.endsAt.slice(0, 10)}: ${m.reason}`,
+      window: {
+        firstDay: addDays(utcDayOf(m.startsAt), -MANUAL_LOOKBACK_DAYS),
+        endDay: addDays(utcDayOf(m.endsAt), 1),
+      },
+    });
+  }
   // The same event can arrive twice (two HR connectors); keep one trigger per kind, indicator and time.
+  // A removal from scoring ends everything that came before it (a later trigger brings the user back).
+  const removedAt = input.removedAt ?? null;
   const unique = new Map<string, Trigger>();
   for (const t of triggers) {
-    const id = `${t.kind}|${t.kind === "indicator" ? t.indicatorId : ""}|${t.at}`;
+    if (removedAt !== null && t.at <= removedAt) continue;
+    const id = `${t.kind}|${t.indicatorId ?? ""}|${t.at}|${t.kind === "sequence" ? t.reason : ""}`;
     if (!unique.has(id)) unique.set(id, t);
   }
   return [...unique.values()].sort((a, b) => compare(a.at, b.at) || compare(a.reason, b.reason));
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function shownBoosters(applied: readonly AppliedBooster[]): InsightBooster[] {
+  return applied
+    .filter((b) => b.counted && b.multiplier > 1)
+    .map((b) => ({ id: b.id, multiplier: b.multiplier, points: b.points, reason: b.reason }));
+}
+
+/** The user's boosters the policy turns on. */
+function policyUserBoosters(config: PolicyConfig, boosters: UserBoosters | undefined): Booster[] {
+  if (!boosters || !config.boosters) return [];
+  const out: Booster[] = [];
+  if (config.boosters.confirmedViolationHistory && boosters.previousViolation) out.push(boosters.previousViolation);
+  if (config.boosters.priorityUserGroup && boosters.priorityUserGroup) out.push(boosters.priorityUserGroup);
+  if (config.boosters.potentialHighImpactUser && boosters.highImpactUser) out.push(boosters.highImpactUser);
+  return out;
+}
+
+/** The indicator's values on the 30 days before `day` (days without activity are absent). */
+function baselineOf(totals: readonly DailyTotal[], day: UtcDay): number[] {
+  const from = addDays(day, -UNUSUAL_ACTIVITY_BASELINE_DAYS);
+  return totals.filter((t) => t.day >= from && t.day < day).map((t) => t.value);
 }
 
 /** Evaluates one user in one policy. */
 export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
+  const { config, template } = input;
   const triggers = findTriggers(input);
   const byTime = new Map<string, Membership>();
   for (const t of triggers) {
     const existing = byTime.get(t.at);
+    const window = t.window ?? windowForTrigger(t.at, input.settings);
     if (existing) {
       if (!existing.reason.split("; ").includes(t.reason)) existing.reason += `; ${t.reason}`;
+      if (window.firstDay < existing.window.firstDay) existing.window.firstDay = window.firstDay;
+      if (window.endDay > existing.window.endDay) existing.window.endDay = window.endDay;
       continue;
     }
-    byTime.set(t.at, {
-      triggeredAt: t.at,
-      window: windowForTrigger(t.at, input.settings),
-      reason: t.reason,
-      signalId: t.signalId,
-    });
+    byTime.set(t.at, { triggeredAt: t.at, window: { ...window }, reason: t.reason, signalId: t.signalId });
   }
   const memberships = [...byTime.values()];
   const windows = mergeWindows(memberships.map((m) => m.window));
 
   const insights: DailyInsight[] = [];
   if (windows.length > 0) {
-    for (const si of input.config.indicators) {
+    const userBoosters = policyUserBoosters(config, input.boosters);
+    const unusualOn = config.boosters?.unusualActivity === true && input.detections !== undefined;
+    for (const si of config.indicators) {
       const indicator = input.indicators.get(si.indicatorId);
       if (!indicator || indicator.valueColumn === null) continue;
-      for (const d of input.daily.get(si.indicatorId) ?? []) {
+      const totals = input.daily.get(si.indicatorId) ?? [];
+      for (const d of totals) {
         if (!dayInWindows(d.day, windows)) continue;
         const scored = scoreDailyValue(d.value, si.thresholds);
         if (!scored) continue;
+        const boosters = [...userBoosters];
+        if (unusualOn && input.detections) {
+          boosters.push(
+            unusualActivityBooster({
+              value: d.value,
+              dailyEvents: d.eventCount,
+              baseline: baselineOf(totals, d.day),
+              detections: input.detections,
+            }),
+          );
+        }
+        if ((d.priorityEvents ?? 0) > 0) boosters.push(priorityContentBooster(d.priorityEvents ?? 0, d.eventCount));
+        if ((d.unallowedDomainEvents ?? 0) > 0) {
+          boosters.push(unallowedDomainBooster(d.unallowedDomainEvents ?? 0, d.eventCount));
+        }
+        const boosted = applyBoosters(scored.score, boosters);
         insights.push({
           key: insightKey(indicator.id, d.day),
+          kind: "indicator",
           indicatorId: indicator.id,
           indicator: indicator.name,
           day: d.day,
           value: d.value,
           eventCount: d.eventCount,
           thresholds: si.thresholds,
-          score: scored.score,
-          severity: scored.severity,
+          baseScore: scored.score,
+          score: boosted.score,
+          severity: boosted.severity,
+          boosters: shownBoosters(boosted.boosters),
+        });
+      }
+    }
+    if (scoresSequences(config, template)) {
+      for (const s of input.sequences ?? []) {
+        if (!dayInWindows(s.completedDay, windows)) continue;
+        const scored = scoredSequence(s, config);
+        if (!scored) continue;
+        const boosted = applyBoosters(scored.score, userBoosters);
+        insights.push({
+          key: s.id,
+          kind: "sequence",
+          indicatorId: null,
+          indicator: s.name,
+          day: s.completedDay,
+          value: s.fileCount,
+          eventCount: s.chains.reduce((n, c) => n + c.steps.length, 0),
+          thresholds: scored.thresholds,
+          baseScore: scored.score,
+          score: boosted.score,
+          severity: boosted.severity,
+          boosters: shownBoosters(boosted.boosters),
+          details: {
+            typeId: s.typeId,
+            steps: s.steps,
+            startedAt: s.startedAt,
+            completedAt: s.completedAt,
+            files: s.chains.map((c) => c.fileNames[0] ?? ""),
+            signalIds: [...new Set(s.chains.flatMap((c) => c.steps.map((st) => String(st.event.id))))],
+          },
+        });
+      }
+    }
+    const cumulative = input.cumulative;
+    const strongest = cumulative?.finding.strongest;
+    if (
+      cumulative &&
+      strongest &&
+      cumulative.finding.unusual &&
+      cumulative.finding.score !== null &&
+      scoresCumulative(config, template)
+    ) {
+      const day = utcDayOf(cumulative.at);
+      if (dayInWindows(day, windows)) {
+        const boosted = applyBoosters(cumulative.finding.score, userBoosters);
+        insights.push({
+          key: "cumulative",
+          kind: "cumulative",
+          indicatorId: null,
+          indicator: "Cumulative exfiltration",
+          day,
+          value: strongest.value,
+          eventCount: cumulative.finding.events,
+          thresholds: { low: strongest.bar, medium: strongest.bar * 2, high: strongest.bar * 4 },
+          baseScore: cumulative.finding.score,
+          score: boosted.score,
+          severity: boosted.severity,
+          boosters: shownBoosters(boosted.boosters),
+          details: {
+            group: strongest.group,
+            metric: strongest.metric,
+            median: strongest.median,
+            percentile: strongest.percentile,
+            bar: strongest.bar,
+            ratio: strongest.ratio,
+            reason: cumulative.finding.reason,
+          },
         });
       }
     }
@@ -245,12 +518,36 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
     rank: r.rank,
     contribution: r.contribution,
   }));
+  const detections = input.detections;
+  const mayRaise = detections ? open.some((i) => detections.mayRaiseAlert(i.score)) : true;
   return {
     triggers,
     memberships,
     windows,
     insights,
     alertInsights,
-    alert: { score: scored.score, severity: scored.severity },
+    alert: {
+      score: scored.score,
+      severity: scored.severity,
+      mayRaise,
+      riskFactors: riskFactorsOf(alertInsights, config),
+    },
   };
+}
+
+/** The risk factors an alert shows (and the queue filters on). */
+function riskFactorsOf(insights: readonly DailyInsight[], config: PolicyConfig): RiskFactor[] {
+  const found = new Set<RiskFactor>();
+  for (const i of insights) {
+    if (i.kind === "cumulative") found.add("cumulativeExfiltration");
+    if (i.kind === "sequence") found.add("sequence");
+    for (const b of i.boosters) {
+      if (b.id === "priorityContent") found.add("priorityContent");
+      if (b.id === "unallowedDomain") found.add("unallowedDomain");
+      if (b.id === "priorityUserGroup") found.add("priorityUserGroup");
+      if (b.id === "highImpactUser") found.add("highImpactUser");
+    }
+  }
+  if (config.scoreOnlyPriorityContent && insights.some((i) => i.kind === "indicator")) found.add("priorityContent");
+  return RISK_FACTORS.filter((f) => found.has(f));
 }

@@ -1,11 +1,21 @@
 // Alerts: the queue (filtered, paged, newest first) and one alert with its evidence and history.
 
-import { notFound } from "@openirm/domain";
+import {
+  ACTIVITY_TYPES,
+  activityExclusion,
+  type CompiledDetections,
+  CUMULATIVE_WINDOW_DAYS,
+  compileDetections,
+  findBuiltinIndicator,
+  indicatorMatchesSignal,
+  notFound,
+} from "@openirm/domain";
 import type { Ctx } from "../context.ts";
 import type { SqlParam } from "../store/db.ts";
 import { isUuid } from "./indicators.ts";
 import { visibleUserSql } from "./priorityGroups.ts";
 import type { Explanation } from "./scoring.ts";
+import { loadSettings } from "./settings.ts";
 
 export interface AlertFilters {
   statuses?: string[] | undefined;
@@ -106,14 +116,29 @@ export async function getAlertDetail(ctx: Ctx, id: string): Promise<AlertDetail>
   ).rows;
 
   const insights = alert.explanation?.insights ?? [];
-  const byIndicator = new Map<string, typeof insights>();
-  for (const insight of insights) {
-    const list = byIndicator.get(insight.indicatorId) ?? [];
-    list.push(insight);
-    byIndicator.set(insight.indicatorId, list);
-  }
   const signals: AlertDetail["signals"] = new Map();
-  for (const [indicatorId, list] of byIndicator) {
+  const custom = new Map<string, typeof insights>();
+  const builtin: typeof insights = [];
+  for (const insight of insights) {
+    if (insight.kind === "sequence") {
+      signals.set(insight.id, await sequenceSignals(ctx, alert.user_id, insight));
+    } else if (insight.kind === "cumulative") {
+      signals.set(insight.id, await cumulativeSignals(ctx, alert.user_id, insight.day));
+    } else if (findBuiltinIndicator(insight.indicatorId)) {
+      builtin.push(insight);
+    } else {
+      const list = custom.get(insight.indicatorId) ?? [];
+      list.push(insight);
+      custom.set(insight.indicatorId, list);
+    }
+  }
+  if (builtin.length > 0) {
+    const detections = compileDetections((await loadSettings(ctx)).detections);
+    for (const insight of builtin) {
+      signals.set(insight.id, await builtinSignals(ctx, alert.user_id, insight, detections));
+    }
+  }
+  for (const [indicatorId, list] of custom) {
     const indicator = (
       await ctx.db.query<{ connector_id: string; source_value: string | null; user_column: string | null }>(
         `SELECT i.connector_id, i.source_value, c.config ->> 'userColumn' AS user_column
@@ -144,4 +169,56 @@ export async function getAlertDetail(ctx: Ctx, id: string): Promise<AlertDetail>
     }
   }
   return { alert, versions, signals };
+}
+
+const SIGNAL_COLUMNS = `id, occurred_at, source_value, attributes,
+  to_char((occurred_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day`;
+
+/** The events a built-in indicator counted that day: its kind and filter, minus what the detections exclude. */
+async function builtinSignals(
+  ctx: Ctx,
+  userId: string,
+  insight: Explanation["insights"][number],
+  detections: CompiledDetections,
+) {
+  const indicator = findBuiltinIndicator(insight.indicatorId)!;
+  const { rows } = await ctx.db.query<AlertSignalRow>(
+    `SELECT ${SIGNAL_COLUMNS} FROM signals
+      WHERE user_id = $1 AND kind = $2 AND (occurred_at AT TIME ZONE 'UTC')::date = $3::date
+      ORDER BY occurred_at, id`,
+    [userId, indicator.signalKind, insight.day],
+  );
+  const counted = rows.filter(
+    (r) =>
+      (indicator.requiresPhysicalFinding ||
+        indicatorMatchesSignal(indicator, { kind: indicator.signalKind, attributes: r.attributes ?? {} })) &&
+      activityExclusion(r.attributes ?? {}, detections) === null,
+  );
+  return { rows: counted.slice(0, SIGNALS_PER_INSIGHT), total: counted.length, userColumn: null };
+}
+
+/** The events of a sequence's chains. */
+async function sequenceSignals(ctx: Ctx, userId: string, insight: Explanation["insights"][number]) {
+  const ids = Array.isArray(insight.details?.signalIds)
+    ? (insight.details.signalIds as unknown[]).filter((v): v is string => typeof v === "string" && /^\d+$/.test(v))
+    : [];
+  if (ids.length === 0) return { rows: [], total: 0, userColumn: null };
+  const { rows } = await ctx.db.query<AlertSignalRow>(
+    `SELECT ${SIGNAL_COLUMNS} FROM signals WHERE user_id = $1 AND id = ANY($2::bigint[]) ORDER BY occurred_at, id`,
+    [userId, ids],
+  );
+  return { rows: rows.slice(0, SIGNALS_PER_INSIGHT), total: rows.length, userColumn: null };
+}
+
+/** The latest exfiltration events of the 30 days up to the cumulative insight's day. */
+async function cumulativeSignals(ctx: Ctx, userId: string, day: string) {
+  const kinds = ACTIVITY_TYPES.filter((t) => t.stage === "exfiltration").map((t) => `activity.${t.id}`);
+  const { rows } = await ctx.db.query<AlertSignalRow & { total: number }>(
+    `SELECT ${SIGNAL_COLUMNS}, count(*) OVER () AS total FROM signals
+      WHERE user_id = $1 AND kind = ANY($2::text[])
+        AND occurred_at >= ($3::date - ${CUMULATIVE_WINDOW_DAYS - 1}) AND occurred_at < ($3::date + 1)
+      ORDER BY occurred_at DESC, id DESC LIMIT $4`,
+    [userId, kinds, day, SIGNALS_PER_INSIGHT],
+  );
+  return { rows: rows.reverse(), total: Number(rows[0]?.total ?? 0), userColumn: null };
 }

@@ -161,7 +161,9 @@ async function computeBatch(
         kind: string | null;
         builtin_id: string | null;
       }>(
-        `SELECT s.user_id, s.policy_id, s.indicator_id, to_char(s.day, 'YYYY-MM-DD') AS day, s.severity, i.kind,
+        `SELECT s.user_id, s.policy_id, COALESCE(s.indicator_id::text, s.insight_key) AS indicator_id,
+                to_char(s.day, 'YYYY-MM-DD') AS day, s.severity,
+                CASE s.kind WHEN 'sequence' THEN 'sequence' WHEN 'cumulative' THEN 'exfiltration' ELSE i.kind END AS kind,
                 i.builtin_id
            FROM insights s LEFT JOIN indicators i ON i.id = s.indicator_id
           WHERE s.user_id = ANY($1::uuid[]) AND s.day >= $2::date`,

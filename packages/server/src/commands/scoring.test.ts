@@ -171,7 +171,7 @@ describe("scoring a departing user (docs/scoring.md worked example)", () => {
 
   it("raises exactly one alert of 78.09 High for the resigning user, with its explanation", async () => {
     const run = await post("/api/scoring/run", {});
-    expect(run).toEqual({ usersScored: 3, alertsCreated: 2, alertsUpdated: 0, durationMs: expect.any(Number) });
+    expect(run).toEqual({ usersScored: 3, alertsCreated: 2, alertsUpdated: 0, alertsHeldBack: 0, durationMs: expect.any(Number) });
 
     const alerts = await alertsOf(sara);
     expect(alerts).toHaveLength(1);
@@ -186,10 +186,11 @@ describe("scoring a departing user (docs/scoring.md worked example)", () => {
       time_detected: "2023-06-01 08:00:00+00",
     });
     const e = alert!.explanation;
-    expect(e.modelVersion).toBe("openirm-scoring/1");
+    expect(e.modelVersion).toBe("openirm-scoring/2");
     expect(e.triggers).toEqual([
       {
         kind: "hr.resignation",
+        event: "hrResignation",
         at: "2023-04-23T09:48:02.467504Z",
         signalId: expect.any(Number),
         reason: "HR resignation dated 2023-04-23",

@@ -1,43 +1,52 @@
 // Scoring runs: for each enabled policy and each user in its scope, find the triggers, store the
-// memberships and daily insights, and create or update the user's open alert (versioned).
-// Incremental (the users of one upload) or full (every user with signals).
+// memberships and insights, and create or update the user's open alert (versioned). Incremental
+// (the users of one upload) or full (every user with signals). The rules are the domain's
+// (evaluatePolicy); scoringData.ts loads what they read.
 
 import { randomUUID } from "node:crypto";
 import {
-  type AccountEvent,
-  type BuiltinIndicator,
-  type BuiltinSignal,
   builtinDailyTotals,
-  type CompiledDetections,
-  compileDetections,
+  canonicalJson,
   type DailyTotal,
+  type DetectedSequence,
   dayStartIso,
-  type EvaluatedIndicator,
-  effectivePolicyConfig,
+  detectSequences,
   evaluatePolicy,
-  findBuiltinIndicator,
-  findPolicyTemplate,
+  type InsightBooster,
   insightKey,
-  type PolicyConfig,
   type PolicyEvaluation,
   policyBuiltinIndicatorIds,
   policyIndicatorIds,
-  type ResignationEvent,
   SCORING_MODEL_VERSION,
   scopeMatcher,
   type TenantSettings,
-  windowForTrigger,
+  TRIGGER_SIGNAL_KINDS,
 } from "@openirm/domain";
 import { audit } from "../audit.ts";
 import { type Ctx, SYSTEM_ACTOR } from "../context.ts";
 import type { Queryable } from "../store/db.ts";
 import { isUuid } from "./indicators.ts";
+import {
+  type BatchUser,
+  type CustomIndicator,
+  isoMicros,
+  loadBatch,
+  loadRunContext,
+  type PolicyToScore,
+  type RunContext,
+  sequenceEvents,
+} from "./scoringData.ts";
 import { loadSettings } from "./settings.ts";
+
+export { hasLiveResignationConnector } from "./scoringData.ts";
+export { canonicalJson };
 
 export interface ScoringSummary {
   usersScored: number;
   alertsCreated: number;
   alertsUpdated: number;
+  /** New alerts not opened because their policy reached its daily limit (they open on a later run). */
+  alertsHeldBack: number;
   durationMs: number;
 }
 
@@ -45,30 +54,6 @@ export interface ScoringSummary {
 const USERS_PER_BATCH = 500;
 
 const OPEN_STATUSES = ["NeedsReview", "Confirmed"];
-
-/** Timestamps selected as ISO 8601 UTC with exactly six fractional digits, so they compare as text. */
-const isoMicros = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-interface PolicyToScore {
-  id: string;
-  name: string;
-  template: string;
-  config: PolicyConfig;
-}
-
-interface IndicatorToScore extends EvaluatedIndicator {
-  connectorId: string;
-  sourceValue: string | null;
-}
-
-/** The built-in indicators a run scores (catalog id → indicator), with the tenant's compiled detections. */
-interface BuiltinsToScore {
-  indicators: Map<string, BuiltinIndicator>;
-  detections: CompiledDetections;
-}
-
-/** Whether the scorer scores a policy's built-in indicators: those of the templates it evaluates today. */
-const scoresBuiltins = (policy: PolicyToScore) => findPolicyTemplate(policy.template)?.scoredToday === true;
 
 interface MembershipRow {
   policy_id: string;
@@ -84,12 +69,16 @@ interface InsightRow {
   id: string;
   policy_id: string;
   user_id: string;
-  indicator_id: string;
+  insight_key: string;
+  kind: string;
+  indicator_id: string | null;
   day: string;
   value: number;
   event_count: number;
+  base_score: number;
   score: number;
   severity: string;
+  details: Record<string, unknown> | null;
 }
 
 interface AlertRow {
@@ -103,46 +92,42 @@ interface AlertRow {
   explanation: Explanation;
 }
 
+/** One insight as an alert explains it. */
+export interface ExplainedInsight {
+  id: string;
+  /** "<indicator id>|<day>", the sequence's id, or "cumulative" (explanations of model 1 have none). */
+  key?: string;
+  /** "indicator", "sequence" or "cumulative" (explanations of model 1 have none: indicator). */
+  kind?: string;
+  /** Null for sequences and cumulative exfiltration. */
+  indicatorId: string;
+  indicator: string;
+  day: string;
+  value: number;
+  eventCount: number;
+  thresholds: { low: number; medium: number; high: number };
+  /** Score from the thresholds alone; the boosters raise it to `score`. */
+  baseScore?: number;
+  score: number;
+  severity: string;
+  boosters?: InsightBooster[];
+  details?: Record<string, unknown>;
+  rank: number;
+  contribution: number;
+}
+
 /** What an alert stores to explain its score. */
 export interface Explanation {
   modelVersion: string;
   policy: { id: string; name: string; template: string };
   score: number;
   severity: string;
+  /** Risk factors of the alert (cumulativeExfiltration, priorityContent, sequence, unallowedDomain …). */
+  riskFactors?: string[];
   settings: { activationWindowDays: number; pastActivityDays: number };
   triggers: PolicyEvaluation["triggers"];
   windows: { start: string; end: string }[];
-  insights: Array<{
-    id: string;
-    indicatorId: string;
-    indicator: string;
-    day: string;
-    value: number;
-    eventCount: number;
-    thresholds: { low: number; medium: number; high: number };
-    score: number;
-    severity: string;
-    rank: number;
-    contribution: number;
-  }>;
-}
-
-/** Directory departures: the departing-user trigger when no HR connector imports resignations. */
-const ACCOUNT_KINDS: readonly AccountEvent["kind"][] = ["directory.account_disabled", "directory.account_deleted"];
-const ACCOUNT_KINDS_SQL = ACCOUNT_KINDS.map((k) => `'${k}'`).join(", ");
-
-/**
- * Whether a live HR connector (neither deleted nor disabled) imports resignations. A stored
- * configuration without data types is a resignation connector (the first HR format).
- */
-export async function hasLiveResignationConnector(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ found: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM connectors
-                     WHERE type = 'hr' AND deleted_at IS NULL AND NOT disabled
-                       AND (jsonb_typeof(config -> 'dataTypes') IS DISTINCT FROM 'array'
-                            OR config -> 'dataTypes' @> '["resignation"]'::jsonb)) AS found`,
-  );
-  return rows[0]?.found === true;
+  insights: ExplainedInsight[];
 }
 
 /** One scoring run at a time per database in this process; other replicas are held off per user. */
@@ -156,33 +141,27 @@ function exclusive<T>(key: object, fn: () => Promise<T>): Promise<T> {
   return result;
 }
 
-/** JSON with object keys sorted, to compare documents that went through jsonb (which reorders keys). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 /** Scores the given users against every enabled policy (the incremental path, after an upload). */
 export function scoreUsers(ctx: Ctx, userIds: readonly string[]): Promise<ScoringSummary> {
-  return exclusive(ctx.db, () => scoreUserIds(ctx, [...new Set(userIds.filter(isUuid).map((u) => u.toLowerCase()))]));
+  return exclusive(ctx.db, () =>
+    scoreUserIds(ctx, [...new Set(userIds.filter(isUuid).map((u) => u.toLowerCase()))], { full: false }),
+  );
 }
 
-/** Scores every user with triggers or indicator activity, or a membership to refresh. */
+/** Scores every user with signals that can bring them into a policy or be scored, or a membership to refresh. */
 export function scoreAllUsers(ctx: Ctx): Promise<ScoringSummary> {
   return exclusive(ctx.db, async () => {
     const { rows } = await ctx.db.query<{ user_id: string }>(
-      `SELECT DISTINCT user_id FROM signals WHERE kind IN ('hr.resignation', 'indicator', ${ACCOUNT_KINDS_SQL})
-       UNION SELECT user_id FROM policy_memberships`,
+      `SELECT DISTINCT user_id FROM signals WHERE kind = 'indicator' OR kind = ANY($1::text[]) OR kind LIKE 'activity.%'
+          OR kind = 'physical.access' OR kind LIKE 'health.%'
+       UNION SELECT user_id FROM policy_memberships
+       UNION SELECT user_id FROM manual_scoping`,
+      [[...TRIGGER_SIGNAL_KINDS]],
     );
     return scoreUserIds(
       ctx,
       rows.map((r) => r.user_id),
+      { full: true },
     );
   });
 }
@@ -196,89 +175,69 @@ export async function runScoringNow(ctx: Ctx): Promise<ScoringSummary> {
   return summary;
 }
 
-async function scoreUserIds(ctx: Ctx, userIds: string[]): Promise<ScoringSummary> {
+async function scoreUserIds(ctx: Ctx, userIds: string[], opts: { full: boolean }): Promise<ScoringSummary> {
   const started = performance.now();
-  const summary: ScoringSummary = { usersScored: 0, alertsCreated: 0, alertsUpdated: 0, durationMs: 0 };
+  const summary: ScoringSummary = {
+    usersScored: 0,
+    alertsCreated: 0,
+    alertsUpdated: 0,
+    alertsHeldBack: 0,
+    durationMs: 0,
+  };
   const systemCtx: Ctx = { ...ctx, actor: SYSTEM_ACTOR, ip: undefined };
   const settings = await loadSettings(ctx);
-  const policies = (
-    await ctx.db.query<PolicyToScore>(
-      "SELECT id, name, template, config FROM policies WHERE enabled AND deleted_at IS NULL ORDER BY created_at, id",
-    )
-  ).rows.map((p) =>
-    // Built-in indicators on catalog defaults follow the catalog's current thresholds.
-    scoresBuiltins(p)
-      ? {
-          ...p,
-          config: {
-            ...p.config,
-            indicators: effectivePolicyConfig(p.config, findPolicyTemplate(p.template)).indicators,
-          },
-        }
-      : p,
-  );
-  if (policies.length === 0 || userIds.length === 0) {
+  const run =
+    userIds.length > 0
+      ? await loadRunContext(ctx.db, settings, ctx.clock.now(), {
+          ...opts,
+          alertLimitPerPolicyPerDay: ctx.config.alertLimitPerPolicyPerDay,
+        })
+      : null;
+  if (!run) {
     summary.durationMs = Math.round(performance.now() - started);
     return summary;
   }
-  const indicators = await loadIndicators(
-    ctx.db,
-    policies.flatMap((p) => policyIndicatorIds(p.config)),
-  );
-  const builtinIndicators = await loadBuiltinIndicators(ctx.db, policies);
-  const builtins: BuiltinsToScore | null =
-    builtinIndicators.size > 0
-      ? { indicators: builtinIndicators, detections: compileDetections(settings.detections) }
-      : null;
-  const wantsResignations = policies.some((p) => p.config.triggers.hrResignation);
-  // Without an HR connector for resignations, the directory's departures take their place.
-  const wantsAccountEvents = wantsResignations && !(await hasLiveResignationConnector(ctx.db));
+  const heldBack = new Map<string, number>();
   for (let i = 0; i < userIds.length; i += USERS_PER_BATCH) {
-    const batch = userIds.slice(i, i + USERS_PER_BATCH);
-    const wants = { wantsResignations, wantsAccountEvents };
-    await scoreBatch(systemCtx, batch, policies, indicators, builtins, settings, wants, summary);
+    await scoreBatch(systemCtx, run, userIds.slice(i, i + USERS_PER_BATCH), summary, heldBack);
   }
+  if (heldBack.size > 0) await recordThrottling(systemCtx, run, heldBack);
   summary.durationMs = Math.round(performance.now() - started);
-  if (summary.alertsCreated + summary.alertsUpdated > 0) {
+  if (summary.alertsCreated + summary.alertsUpdated + summary.alertsHeldBack > 0) {
     ctx.log.info(
-      { usersScored: summary.usersScored, created: summary.alertsCreated, updated: summary.alertsUpdated },
+      {
+        usersScored: summary.usersScored,
+        created: summary.alertsCreated,
+        updated: summary.alertsUpdated,
+        heldBack: summary.alertsHeldBack,
+      },
       "scoring run changed alerts",
     );
   }
   return summary;
 }
 
-async function loadIndicators(db: Queryable, ids: string[]): Promise<Map<string, IndicatorToScore>> {
-  const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  const { rows } = await db.query<{
-    id: string;
-    name: string;
-    connector_id: string | null;
-    source_value: string | null;
-    value_column: string | null;
-  }>(
-    "SELECT id, name, connector_id, source_value, value_column FROM indicators WHERE enabled AND id = ANY($1::uuid[])",
-    [unique],
-  );
-  const out = new Map<string, IndicatorToScore>();
-  for (const r of rows) {
-    if (!r.connector_id) continue;
-    out.set(r.id, {
-      id: r.id,
-      name: r.name,
-      valueColumn: r.value_column,
-      connectorId: r.connector_id,
-      sourceValue: r.source_value,
-    });
-  }
-  return out;
+/** Records, once per run and policy, that new alerts were held back by the daily limit. */
+async function recordThrottling(ctx: Ctx, run: RunContext, heldBack: Map<string, number>) {
+  await ctx.db.transaction(async (tx) => {
+    for (const [policyId, count] of heldBack) {
+      const policy = run.policies.find((p) => p.id === policyId);
+      ctx.log.warn({ policyId, heldBack: count }, "policy reached its daily alert limit; new alerts held back");
+      await audit(ctx, tx, {
+        action: "alert.throttle",
+        category: "Alerts",
+        targetType: "policy",
+        targetId: policyId,
+        details: { policy: policy?.name ?? null, heldBack: count, limitPerDay: ctx.config.alertLimitPerPolicyPerDay },
+      });
+    }
+  });
 }
 
-/** Daily totals of one indicator for a batch of users: user id → totals. */
+/** Daily totals of one custom indicator for a batch of users: user id → totals. */
 async function loadDailyTotals(
   db: Queryable,
-  indicator: IndicatorToScore,
+  indicator: CustomIndicator,
   userIds: string[],
 ): Promise<Map<string, DailyTotal[]>> {
   const { rows } = await db.query<{
@@ -317,94 +276,6 @@ async function loadDailyTotals(
   return out;
 }
 
-/** The built-in indicators, turned on tenant-wide, that policies of scored templates select. */
-async function loadBuiltinIndicators(db: Queryable, policies: PolicyToScore[]): Promise<Map<string, BuiltinIndicator>> {
-  const ids = new Set(policies.filter(scoresBuiltins).flatMap((p) => policyBuiltinIndicatorIds(p.config)));
-  const wanted = [...ids].flatMap((id) => findBuiltinIndicator(id) ?? []);
-  if (wanted.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string }>(
-    "SELECT id FROM indicators WHERE enabled AND kind = 'builtin' AND id = ANY($1::uuid[])",
-    [wanted.map((b) => b.rowId)],
-  );
-  const on = new Set(rows.map((r) => r.id));
-  return new Map(wanted.filter((b) => on.has(b.rowId)).map((b) => [b.id, b]));
-}
-
-/**
- * Daily totals of the built-in indicators for the given users (catalog id → user id → totals):
- * their signals of the kinds the indicators read since `from` (one query), filtered and added up
- * by builtinDailyTotals.
- */
-async function loadBuiltinTotals(
-  db: Queryable,
-  builtins: BuiltinsToScore,
-  userIds: string[],
-  from: string | null,
-): Promise<Map<string, Map<string, DailyTotal[]>>> {
-  const out = new Map<string, Map<string, DailyTotal[]>>();
-  if (userIds.length === 0) return out;
-  const kinds = [...new Set([...builtins.indicators.values()].map((b) => b.signalKind))];
-  const { rows } = await db.query<{ user_id: string; id: number; kind: string; at: string; attributes: unknown }>(
-    `SELECT user_id, id, kind, ${isoMicros("occurred_at")} AS at, attributes FROM signals
-      WHERE kind = ANY($1::text[]) AND user_id = ANY($2::uuid[])
-        AND ($3::timestamptz IS NULL OR occurred_at >= $3::timestamptz)`,
-    [kinds, userIds, from],
-  );
-  const byUser = group(
-    rows.map((r) => ({
-      userId: r.user_id,
-      signal: {
-        id: Number(r.id),
-        kind: r.kind,
-        at: r.at,
-        attributes: r.attributes && typeof r.attributes === "object" ? (r.attributes as Record<string, unknown>) : {},
-      } satisfies BuiltinSignal,
-    })),
-    (r) => r.userId,
-  );
-  for (const indicator of builtins.indicators.values()) {
-    const perUser = new Map<string, DailyTotal[]>();
-    for (const [userId, list] of byUser) {
-      const totals = builtinDailyTotals(
-        indicator,
-        list.map((r) => r.signal),
-        builtins.detections,
-      );
-      if (totals.length > 0) perUser.set(userId, totals);
-    }
-    out.set(indicator.id, perUser);
-  }
-  return out;
-}
-
-/**
- * Which users of a batch can have a scoring window in a policy that scores built-in indicators,
- * and the earliest day such a window can start (null: unbounded, when a built-in indicator is
- * itself a trigger). Users without any trigger have no window, so their activity is not loaded.
- */
-function builtinScope(
-  policies: PolicyToScore[],
-  builtins: BuiltinsToScore,
-  userIds: string[],
-  triggerTimes: Map<string, string[]>,
-  settings: TenantSettings,
-): { userIds: string[]; from: string | null } {
-  const scored = policies.filter(scoresBuiltins);
-  const builtinTrigger = scored.some((p) =>
-    p.config.triggers.indicators.some((t) => builtins.indicators.has(t.indicatorId)),
-  );
-  if (builtinTrigger) return { userIds, from: null };
-  let earliest: string | null = null;
-  const users: string[] = [];
-  for (const [userId, times] of triggerTimes) {
-    if (times.length === 0) continue;
-    users.push(userId);
-    for (const t of times) if (earliest === null || t < earliest) earliest = t;
-  }
-  if (earliest === null) return { userIds: [], from: null };
-  return { userIds: users, from: dayStartIso(windowForTrigger(earliest, settings).firstDay) };
-}
-
 function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const row of rows) {
@@ -416,73 +287,50 @@ function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   return out;
 }
 
+/** The daily totals a policy reads for one user: its custom indicators and its built-in ones (per priority content). */
+function userDailyTotals(
+  run: RunContext,
+  policy: PolicyToScore,
+  user: BatchUser,
+  custom: Map<string, Map<string, DailyTotal[]>>,
+  builtinCache: Map<string, DailyTotal[]>,
+): Map<string, DailyTotal[]> {
+  const out = new Map<string, DailyTotal[]>();
+  for (const id of policyIndicatorIds(policy.config)) {
+    const totals = custom.get(id)?.get(user.id);
+    if (totals) out.set(id, totals);
+  }
+  for (const id of policyBuiltinIndicatorIds(policy.config)) {
+    const indicator = run.builtins.get(id);
+    if (!indicator) continue;
+    const cacheKey = `${policy.variant}|${id}`;
+    let totals = builtinCache.get(cacheKey);
+    if (!totals) {
+      totals = builtinDailyTotals(indicator, user.activity, run.detections, {
+        priorityContent: policy.priority,
+        onlyPriorityContent: policy.config.scoreOnlyPriorityContent,
+      });
+      builtinCache.set(cacheKey, totals);
+    }
+    if (totals.length > 0) out.set(id, totals);
+  }
+  return out;
+}
+
 async function scoreBatch(
   ctx: Ctx,
+  run: RunContext,
   userIds: string[],
-  policies: PolicyToScore[],
-  indicators: Map<string, IndicatorToScore>,
-  builtins: BuiltinsToScore | null,
-  settings: TenantSettings,
-  wants: { wantsResignations: boolean; wantsAccountEvents: boolean },
   summary: ScoringSummary,
+  heldBack: Map<string, number>,
 ) {
-  const { wantsResignations, wantsAccountEvents } = wants;
   const db = ctx.db;
-  const users = (
-    await db.query<{ id: string; upn: string }>("SELECT id, upn FROM directory_users WHERE id = ANY($1::uuid[])", [
-      userIds,
-    ])
-  ).rows;
+  const users = await loadBatch(db, run, userIds);
   if (users.length === 0) return;
   const ids = users.map((u) => u.id);
 
-  const resignations = wantsResignations
-    ? group(
-        (
-          await db.query<{ user_id: string; id: number; at: string }>(
-            `SELECT user_id, id, ${isoMicros("occurred_at")} AS at FROM signals
-              WHERE kind = 'hr.resignation' AND user_id = ANY($1::uuid[])`,
-            [ids],
-          )
-        ).rows,
-        (r) => r.user_id,
-      )
-    : new Map<string, { user_id: string; id: number; at: string }[]>();
-  const accountEvents = wantsAccountEvents
-    ? group(
-        (
-          await db.query<{ user_id: string; id: number; kind: AccountEvent["kind"]; at: string }>(
-            `SELECT user_id, id, kind, ${isoMicros("occurred_at")} AS at FROM signals
-              WHERE kind IN (${ACCOUNT_KINDS_SQL}) AND user_id = ANY($1::uuid[])`,
-            [ids],
-          )
-        ).rows,
-        (r) => r.user_id,
-      )
-    : new Map<string, { user_id: string; id: number; kind: AccountEvent["kind"]; at: string }[]>();
-
-  const daily = new Map<string, Map<string, DailyTotal[]>>(); // indicator → user → totals
-  for (const indicator of indicators.values()) daily.set(indicator.id, await loadDailyTotals(db, indicator, ids));
-  const evaluated = new Map<string, EvaluatedIndicator>(indicators);
-  if (builtins) {
-    // Built-in indicators: keyed by catalog id as policies store them; insights use the row id.
-    for (const b of builtins.indicators.values()) {
-      evaluated.set(b.id, { id: b.rowId, name: b.name, valueColumn: b.measure });
-    }
-    const triggerTimes = new Map<string, string[]>(ids.map((id) => [id, []]));
-    const add = (userId: string, at: string) => triggerTimes.get(userId)?.push(at);
-    for (const [userId, list] of resignations) for (const r of list) add(userId, r.at);
-    for (const [userId, list] of accountEvents) for (const r of list) add(userId, r.at);
-    for (const p of policies.filter(scoresBuiltins)) {
-      for (const t of p.config.triggers.indicators) {
-        for (const [userId, totals] of daily.get(t.indicatorId) ?? [])
-          for (const d of totals) add(userId, d.firstEventAt);
-      }
-    }
-    const scope = builtinScope(policies, builtins, ids, triggerTimes, settings);
-    for (const [id, perUser] of await loadBuiltinTotals(db, builtins, scope.userIds, scope.from))
-      daily.set(id, perUser);
-  }
+  const custom = new Map<string, Map<string, DailyTotal[]>>(); // indicator → user → totals
+  for (const indicator of run.custom.values()) custom.set(indicator.id, await loadDailyTotals(db, indicator, ids));
 
   const memberships = group(
     (
@@ -498,7 +346,8 @@ async function scoreBatch(
   const insights = group(
     (
       await db.query<InsightRow>(
-        `SELECT id, policy_id, user_id, indicator_id, to_char(day, 'YYYY-MM-DD') AS day, value, event_count, score, severity
+        `SELECT id, policy_id, user_id, insight_key, kind, indicator_id, to_char(day, 'YYYY-MM-DD') AS day, value,
+                event_count, base_score, score, severity, details
            FROM insights WHERE user_id = ANY($1::uuid[])`,
         [ids],
       )
@@ -516,48 +365,62 @@ async function scoreBatch(
     (r) => `${r.policy_id}|${r.user_id}`,
   );
 
-  const matchers = new Map(policies.map((p) => [p.id, scopeMatcher(p.config.scope)]));
+  const byUpn = new Map(users.map((u) => [u.upn, u]));
+  const memberOf = {
+    directoryGroups: (upn: string) => byUpn.get(upn.toLowerCase())?.directoryGroups ?? [],
+    priorityUserGroups: (upn: string) => byUpn.get(upn.toLowerCase())?.priorityGroupIds ?? [],
+  };
+  const matchers = new Map(run.policies.map((p) => [p.id, scopeMatcher(p.config.scope, memberOf)]));
   for (const user of users) {
     const plans: UserPolicyPlan[] = [];
     let inAnyScope = false;
-    for (const policy of policies) {
+    let sequences: DetectedSequence[] | null = null;
+    const builtinCache = new Map<string, DailyTotal[]>();
+    for (const policy of run.policies) {
       const pair = `${policy.id}|${user.id}`;
       const inScope = matchers.get(policy.id)!(user.upn);
       inAnyScope ||= inScope;
-      const userDaily = new Map<string, DailyTotal[]>();
-      if (inScope) {
-        const builtinIds = builtins && scoresBuiltins(policy) ? policyBuiltinIndicatorIds(policy.config) : [];
-        for (const id of [...policyIndicatorIds(policy.config), ...builtinIds]) {
-          const totals = daily.get(id)?.get(user.id);
-          if (totals) userDaily.set(id, totals);
-        }
-      }
+      const wantsSequences = inScope && policy.template.sequenceDetection && policy.config.sequenceDetection.enabled;
+      if (wantsSequences && sequences === null)
+        sequences = detectSequences(sequenceEvents(run, user.activity)).sequences;
       const pairAlerts = alerts.get(pair) ?? [];
       const evaluation = evaluatePolicy({
         config: policy.config,
-        indicators: evaluated,
-        daily: userDaily,
-        resignations: inScope
-          ? (resignations.get(user.id) ?? []).map((r): ResignationEvent => ({ at: r.at, signalId: Number(r.id) }))
-          : [],
-        accountEvents: inScope
-          ? (accountEvents.get(user.id) ?? []).map(
-              (r): AccountEvent => ({ kind: r.kind, at: r.at, signalId: Number(r.id) }),
-            )
-          : [],
-        settings,
+        template: policy.template,
+        indicators: run.evaluated,
+        daily: inScope ? userDailyTotals(run, policy, user, custom, builtinCache) : new Map(),
+        candidates: inScope ? user.candidates : [],
+        manual: inScope ? (user.manual.get(policy.id) ?? []) : [],
+        removedAt: user.removedAt,
+        sequences: wantsSequences ? (sequences ?? []) : [],
+        cumulative: inScope ? user.cumulative : null,
+        boosters: user.boosters,
+        detections: run.detections,
+        settings: run.settings,
         reviewed: reviewedInsights(pairAlerts),
       });
       const plan = planChanges(
         policy,
         user.id,
         evaluation,
-        settings,
+        run.settings,
         memberships.get(pair) ?? [],
         insights.get(pair) ?? [],
         pairAlerts.find((a) => OPEN_STATUSES.includes(a.status)),
       );
-      if (plan) plans.push(plan);
+      if (!plan) continue;
+      if (plan.alert?.kind === "create") {
+        const room = run.alertRoom.get(policy.id) ?? 0;
+        if (room <= 0) {
+          // Throttled: the evidence is stored; the alert opens on a later run, when the policy has room.
+          plan.alert = null;
+          summary.alertsHeldBack++;
+          heldBack.set(policy.id, (heldBack.get(policy.id) ?? 0) + 1);
+        } else {
+          run.alertRoom.set(policy.id, room - 1);
+        }
+      }
+      plans.push(plan);
     }
     if (inAnyScope) summary.usersScored++;
     if (plans.length === 0) continue;
@@ -577,6 +440,9 @@ async function scoreBatch(
   }
 }
 
+/** The key an explained insight has (explanations of model 1 only have the indicator and day). */
+const explainedKey = (i: ExplainedInsight) => i.key ?? insightKey(i.indicatorId, i.day);
+
 /** Insights already reviewed in the user's dismissed or resolved alerts for this policy. */
 function reviewedInsights(alerts: readonly AlertRow[]): Map<string, number> | undefined {
   const closed = alerts.filter((a) => !OPEN_STATUSES.includes(a.status));
@@ -584,7 +450,7 @@ function reviewedInsights(alerts: readonly AlertRow[]): Map<string, number> | un
   const out = new Map<string, number>();
   for (const alert of closed) {
     for (const i of alert.explanation?.insights ?? []) {
-      const key = insightKey(i.indicatorId, i.day);
+      const key = explainedKey(i);
       out.set(key, Math.max(out.get(key) ?? Number.NEGATIVE_INFINITY, i.value));
     }
   }
@@ -601,6 +467,12 @@ interface UserPolicyPlan {
     | { kind: "create"; score: number; severity: string; explanation: Explanation }
     | { kind: "update"; current: AlertRow; score: number; severity: string; explanation: Explanation }
     | null;
+}
+
+/** What an insight stores in `details`: its boosters and what its sequence or comparison was. */
+function insightDetails(i: PolicyEvaluation["insights"][number]): Record<string, unknown> | null {
+  if (i.boosters.length === 0 && !i.details) return null;
+  return { ...(i.details ?? {}), ...(i.boosters.length > 0 ? { boosters: i.boosters } : {}) };
 }
 
 /** Compares the evaluation with what is stored; null when nothing changes. */
@@ -628,7 +500,7 @@ function planChanges(
     canonicalJson(storedMemberships.map(membershipKey).sort()) ===
     canonicalJson(wantedMemberships.map(membershipKey).sort());
 
-  const storedByKey = new Map(storedInsights.map((r) => [insightKey(r.indicator_id, r.day), r]));
+  const storedByKey = new Map(storedInsights.map((r) => [r.insight_key, r]));
   const wantedKeys = new Set(evaluation.insights.map((i) => i.key));
   const ids = new Map<string, string>();
   const upsertInsights: InsightRow[] = [];
@@ -636,12 +508,16 @@ function planChanges(
     const stored = storedByKey.get(insight.key);
     const id = stored?.id ?? randomUUID();
     ids.set(insight.key, id);
+    const details = insightDetails(insight);
     if (
       stored &&
+      stored.day === insight.day &&
       stored.value === insight.value &&
       stored.event_count === insight.eventCount &&
+      stored.base_score === insight.baseScore &&
       stored.score === insight.score &&
-      stored.severity === insight.severity
+      stored.severity === insight.severity &&
+      canonicalJson(stored.details ?? null) === canonicalJson(details)
     ) {
       continue;
     }
@@ -649,41 +525,51 @@ function planChanges(
       id,
       policy_id: policy.id,
       user_id: userId,
+      insight_key: insight.key,
+      kind: insight.kind,
       indicator_id: insight.indicatorId,
       day: insight.day,
       value: insight.value,
       event_count: insight.eventCount,
+      base_score: insight.baseScore,
       score: insight.score,
       severity: insight.severity,
+      details,
     });
   }
-  const deleteInsightIds = storedInsights
-    .filter((r) => !wantedKeys.has(insightKey(r.indicator_id, r.day)))
-    .map((r) => r.id);
+  const deleteInsightIds = storedInsights.filter((r) => !wantedKeys.has(r.insight_key)).map((r) => r.id);
 
   let alert: UserPolicyPlan["alert"] = null;
-  if (evaluation.alert) {
+  if (evaluation.alert && (openAlert || evaluation.alert.mayRaise)) {
     const explanation: Explanation = {
       modelVersion: SCORING_MODEL_VERSION,
-      policy: { id: policy.id, name: policy.name, template: policy.template },
+      policy: { id: policy.id, name: policy.name, template: policy.templateId },
       score: evaluation.alert.score,
       severity: evaluation.alert.severity,
+      riskFactors: evaluation.alert.riskFactors,
       settings: { activationWindowDays: settings.activationWindowDays, pastActivityDays: settings.pastActivityDays },
       triggers: evaluation.triggers,
       windows: evaluation.windows.map((w) => ({ start: dayStartIso(w.firstDay), end: dayStartIso(w.endDay) })),
-      insights: evaluation.alertInsights.map((i) => ({
-        id: ids.get(i.key)!,
-        indicatorId: i.indicatorId,
-        indicator: i.indicator,
-        day: i.day,
-        value: i.value,
-        eventCount: i.eventCount,
-        thresholds: i.thresholds,
-        score: i.score,
-        severity: i.severity,
-        rank: i.rank,
-        contribution: i.contribution,
-      })),
+      insights: evaluation.alertInsights.map(
+        (i): ExplainedInsight => ({
+          id: ids.get(i.key)!,
+          key: i.key,
+          kind: i.kind,
+          indicatorId: i.indicatorId as string,
+          indicator: i.indicator,
+          day: i.day,
+          value: i.value,
+          eventCount: i.eventCount,
+          thresholds: i.thresholds,
+          baseScore: i.baseScore,
+          score: i.score,
+          severity: i.severity,
+          boosters: i.boosters,
+          ...(i.details ? { details: { ...i.details } } : {}),
+          rank: i.rank,
+          contribution: i.contribution,
+        }),
+      ),
     };
     const { score, severity } = evaluation.alert;
     if (!openAlert) {
@@ -737,40 +623,47 @@ async function applyPlan(ctx: Ctx, tx: Queryable, plan: UserPolicyPlan): Promise
   const ins = plan.upsertInsights;
   if (ins.length > 0) {
     await tx.query(
-      `INSERT INTO insights (id, policy_id, user_id, indicator_id, day, value, event_count, score, severity)
-       SELECT t.id, $1, $2, t.indicator_id, t.day, t.value, t.event_count, t.score, t.severity
-         FROM unnest($3::uuid[], $4::uuid[], $5::date[], $6::double precision[], $7::integer[],
-                     $8::double precision[], $9::text[])
-           AS t(id, indicator_id, day, value, event_count, score, severity)
-       ON CONFLICT (policy_id, user_id, indicator_id, day)
-       DO UPDATE SET value = EXCLUDED.value, event_count = EXCLUDED.event_count, score = EXCLUDED.score,
-                     severity = EXCLUDED.severity`,
+      `INSERT INTO insights (id, policy_id, user_id, insight_key, kind, indicator_id, day, value, event_count,
+                             base_score, score, severity, details)
+       SELECT t.id, $1, $2, t.insight_key, t.kind, t.indicator_id, t.day, t.value, t.event_count, t.base_score,
+              t.score, t.severity, t.details::jsonb
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::date[], $8::double precision[],
+                     $9::integer[], $10::double precision[], $11::double precision[], $12::text[], $13::text[])
+           AS t(id, insight_key, kind, indicator_id, day, value, event_count, base_score, score, severity, details)
+       ON CONFLICT (policy_id, user_id, insight_key)
+       DO UPDATE SET kind = EXCLUDED.kind, indicator_id = EXCLUDED.indicator_id, day = EXCLUDED.day,
+                     value = EXCLUDED.value, event_count = EXCLUDED.event_count, base_score = EXCLUDED.base_score,
+                     score = EXCLUDED.score, severity = EXCLUDED.severity, details = EXCLUDED.details`,
       [
         policy.id,
         userId,
         ins.map((i) => i.id),
+        ins.map((i) => i.insight_key),
+        ins.map((i) => i.kind),
         ins.map((i) => i.indicator_id),
         ins.map((i) => i.day),
         ins.map((i) => i.value),
         ins.map((i) => i.event_count),
+        ins.map((i) => i.base_score),
         ins.map((i) => i.score),
         ins.map((i) => i.severity),
+        ins.map((i) => (i.details === null ? null : JSON.stringify(i.details))),
       ],
     );
   }
   const alert = plan.alert;
   if (!alert) return null;
   const now = ctx.clock.now().toISOString();
-  const explanation = alert.explanation as unknown as Record<string, unknown>;
+  const explanation = JSON.stringify(alert.explanation);
   if (alert.kind === "create") {
     const id = randomUUID();
     await tx.query(
       `INSERT INTO alerts (id, policy_id, user_id, status, severity, score, version, explanation, time_detected, updated_at)
-       VALUES ($1, $2, $3, 'NeedsReview', $4, $5, 1, $6, $7, $7)`,
+       VALUES ($1, $2, $3, 'NeedsReview', $4, $5, 1, $6::jsonb, $7, $7)`,
       [id, policy.id, userId, alert.severity, alert.score, explanation, now],
     );
     await tx.query(
-      "INSERT INTO alert_versions (alert_id, version, severity, score, explanation, created_at) VALUES ($1, 1, $2, $3, $4, $5)",
+      "INSERT INTO alert_versions (alert_id, version, severity, score, explanation, created_at) VALUES ($1, 1, $2, $3, $4::jsonb, $5)",
       [id, alert.severity, alert.score, explanation, now],
     );
     await audit(ctx, tx, {
@@ -784,11 +677,11 @@ async function applyPlan(ctx: Ctx, tx: Queryable, plan: UserPolicyPlan): Promise
   }
   const version = alert.current.version + 1;
   await tx.query(
-    "UPDATE alerts SET severity = $2, score = $3, version = $4, explanation = $5, updated_at = $6 WHERE id = $1",
+    "UPDATE alerts SET severity = $2, score = $3, version = $4, explanation = $5::jsonb, updated_at = $6 WHERE id = $1",
     [alert.current.id, alert.severity, alert.score, version, explanation, now],
   );
   await tx.query(
-    "INSERT INTO alert_versions (alert_id, version, severity, score, explanation, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    "INSERT INTO alert_versions (alert_id, version, severity, score, explanation, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
     [alert.current.id, version, alert.severity, alert.score, explanation, now],
   );
   await audit(ctx, tx, {

@@ -79,6 +79,8 @@ beforeAll(async () => {
   server = await startTestServer({ clock });
   activity = await insertConnector(db(), { name: "Endpoint activity", config: { columns: [] } });
   hrFeed = await insertConnector(db(), { name: "HR", type: "hr", config: { columns: [] } });
+  // Alert volume "more": Alex's only day scores 24.5 (Low), below the default volume's line of 25.
+  await call("PATCH", "/api/settings", { detections: { alertVolume: "more" } });
   for (const id of ["device.removableMediaCopy", "office.fileSharedExternally"]) {
     await call("PATCH", `/api/indicators/${id}`, { enabled: true });
   }

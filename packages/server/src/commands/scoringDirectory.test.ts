@@ -93,6 +93,7 @@ describe("directory departures as the departing-user trigger", () => {
     expect(rows[0]?.explanation.triggers).toEqual([
       {
         kind: "directory.account_disabled",
+        event: "hrResignation",
         at: "2026-11-21T12:00:00.000000Z",
         signalId: expect.any(Number),
         reason: "Account disabled in the directory on 2026-11-21 (no HR connector imports resignations)",

@@ -213,7 +213,7 @@ describe("alert queue", () => {
     expect(res.statusCode).toBe(200);
     const alert = res.json();
     expect(alert.explanation).toMatchObject({
-      modelVersion: "openirm-scoring/1",
+      modelVersion: "openirm-scoring/2",
       score: 53.8,
       severity: "Medium",
       windows: [{ start: "2023-01-23T00:00:00.000000Z", end: "2023-05-24T00:00:00.000000Z" }],

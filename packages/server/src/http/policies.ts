@@ -3,7 +3,7 @@
 import {
   AppError,
   BUILTIN_INDICATORS,
-  DEFAULT_SEQUENCE_THRESHOLDS,
+  defaultSequenceThresholds,
   INDICATOR_CATEGORY_NAMES,
   MAX_PRIORITY_CLASSIFIERS,
   MAX_PRIORITY_FILE_EXTENSIONS,
@@ -56,7 +56,14 @@ function presentTemplate(t: PolicyTemplate) {
       maxPriorityClassifiers: MAX_PRIORITY_CLASSIFIERS,
     },
     defaults: {
-      sequenceDetection: t.sequenceDetection ? { thresholds: DEFAULT_SEQUENCE_THRESHOLDS } : null,
+      sequenceDetection: t.sequenceDetection
+        ? {
+            // Without thresholds of its own, a policy uses each sequence type's default (by its number of steps).
+            thresholdsByStepCount: Object.fromEntries(
+              [2, 3, 4, 5].map((steps) => [String(steps), defaultSequenceThresholds(steps)]),
+            ),
+          }
+        : null,
       cumulativeExfiltration: t.cumulativeExfiltration,
     },
   };

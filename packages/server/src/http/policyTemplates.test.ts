@@ -73,7 +73,6 @@ describe("policy templates", () => {
       name: "Data leaks",
       limits: { maxPolicies: 5, maxUsersInScope: 15_000, warnAtUsers: 12_000, maxPriorityFileExtensions: 50 },
       customIndicatorTriggers: true,
-      scoredToday: false,
     });
     expect(leaks.triggerEvents.map((e: { id: string }) => e.id)).toEqual(["dlpAlert", "sequences"]);
     expect(leaks.prerequisites[0]).toMatchObject({ optional: true });
@@ -106,7 +105,6 @@ describe("policy templates", () => {
       boosters: { unusualActivity: true, potentialHighImpactUser: true },
       sequenceDetection: { enabled: true },
       cumulativeExfiltration: { enabled: true },
-      scoredToday: false,
     });
   });
 

@@ -170,9 +170,10 @@ describe("risk levels", () => {
     ]);
     for (const day of ["2023-06-08", "2023-06-09"]) {
       await db().query(
-        `INSERT INTO insights (id, policy_id, user_id, indicator_id, day, value, event_count, score, severity)
-         VALUES ($1, $2, $3, $4, $5, 30, 30, 80, 'High')`,
-        [randomUUID(), policyId, user, indicator, day],
+        `INSERT INTO insights (id, policy_id, user_id, insight_key, indicator_id, day, value, event_count, base_score,
+                               score, severity)
+         VALUES ($1, $2, $3, $4, $5, $6, 30, 30, 80, 80, 'High')`,
+        [randomUUID(), policyId, user, `${indicator}|${day}`, indicator, day],
       );
     }
     await recompute(user);

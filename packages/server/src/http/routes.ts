@@ -10,6 +10,7 @@ import { directoryRoutes } from "./directory.ts";
 import { healthRoutes } from "./health.ts";
 import { hrRoutes } from "./hr.ts";
 import { indicatorRoutes } from "./indicators.ts";
+import { manualScopingRoutes } from "./manualScoping.ts";
 import { physicalAssetRoutes } from "./physicalAssets.ts";
 import { policyRoutes } from "./policies.ts";
 import { priorityGroupRoutes } from "./priorityGroups.ts";
@@ -24,6 +25,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   auditRoutes,
   indicatorRoutes,
   policyRoutes,
+  manualScopingRoutes,
   settingsRoutes,
   alertRoutes,
   riskLevelRoutes,

@@ -87,8 +87,6 @@ export function presentPolicy(ctx: Ctx, row: PolicyRow, data: PolicyPresentation
     boosters: config.boosters,
     sequenceDetection: config.sequenceDetection,
     cumulativeExfiltration: config.cumulativeExfiltration,
-    /** Whether today's scorer raises alerts for this template; others are stored until the new scorer. */
-    scoredToday: template?.scoredToday ?? false,
     limits: template ? { maxUsersInScope: template.maxUsersInScope, maxPolicies: template.maxPolicies } : null,
     warnings: row.warnings ?? [],
     usersInScope: row.users_in_scope,
