@@ -184,7 +184,7 @@ describe("from files to an alert with the command line alone", () => {
 
     const policy = await cli(
       ...["policies", "create", "--name", "Leavers", "--template", "departing-users-data-theft"],
-      ...["--indicator", `${salesforce}:10,20,30`, "--indicator", `${dropbox}:10,20,30`, "--json"],
+      ...["--indicator", `${salesforce}:5,10,20`, "--indicator", `${dropbox}:5,10,20`, "--json"],
     );
     expect(policy.stderr).toBe("");
     expect((await cli("policies", "list")).stdout).toMatch(/Leavers\s+departing-users-data-theft/);

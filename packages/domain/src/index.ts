@@ -20,6 +20,7 @@ export * from "./policies/customIndicators.ts";
 export * from "./policies/manualScoping.ts";
 export * from "./policies/policyConfig.ts";
 export * from "./policies/templates.ts";
+export * from "./policies/tuning.ts";
 export * from "./privacy/pseudonym.ts";
 export * from "./risk/boosters.ts";
 export * from "./risk/cumulative.ts";

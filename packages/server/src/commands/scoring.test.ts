@@ -171,7 +171,13 @@ describe("scoring a departing user (docs/scoring.md worked example)", () => {
 
   it("raises exactly one alert of 78.09 High for the resigning user, with its explanation", async () => {
     const run = await post("/api/scoring/run", {});
-    expect(run).toEqual({ usersScored: 3, alertsCreated: 2, alertsUpdated: 0, alertsHeldBack: 0, durationMs: expect.any(Number) });
+    expect(run).toEqual({
+      usersScored: 3,
+      alertsCreated: 2,
+      alertsUpdated: 0,
+      alertsHeldBack: 0,
+      durationMs: expect.any(Number),
+    });
 
     const alerts = await alertsOf(sara);
     expect(alerts).toHaveLength(1);

@@ -146,6 +146,7 @@ describe("alert queue", () => {
       timeDetected: "2023-06-01T08:00:00Z",
       updatedAt: "2023-06-01T08:00:00Z",
       version: 1,
+      triage: null,
     });
   });
 

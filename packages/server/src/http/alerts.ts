@@ -1,9 +1,22 @@
-// The alert queue and alert details. Filters are checked here; each bad value names the
-// parameter and the values it accepts.
+// The alert queue and alert details, triage (confirm, dismiss, resolve, bulk dismiss) and tuning
+// from an alert. Filters are checked here; each bad value names the parameter and the values it accepts.
 
 import { AppError, SEVERITIES } from "@openirm/domain";
-import { type AlertFilters, getAlertDetail, listAlerts } from "../commands/alerts.ts";
+import { type AlertFilters, type AlertListRow, getAlertDetail, listAlerts } from "../commands/alerts.ts";
+import {
+  type AlertTriageRow,
+  bulkDismissAlerts,
+  getAlertTuning,
+  loadAlertTriage,
+  parseBulkDismissBody,
+  parseTriageBody,
+  parseTuneBody,
+  type TriageAction,
+  triageAlert,
+  tuneFromAlert,
+} from "../commands/alertTriage.ts";
 import { isUuid } from "../commands/indicators.ts";
+import type { Ctx } from "../context.ts";
 import { presentAlert, presentAlertDetail } from "../presenters/alerts.ts";
 import type { RouteModule } from "./app.ts";
 
@@ -101,19 +114,60 @@ export function parseAlertFilters(query: Record<string, unknown>): AlertFilters 
   };
 }
 
+const presentItem = (ctx: Ctx, row: AlertListRow & AlertTriageRow) => presentAlert(ctx, row, row);
+
 export const alertRoutes: RouteModule = (app) => {
   app.get("/api/alerts", { config: { permission: "alerts.read" } }, async (request) => {
     const filters = parseAlertFilters((request.query ?? {}) as Record<string, unknown>);
     const { rows, total } = await listAlerts(request.ctx, filters);
+    const triage = await loadAlertTriage(
+      request.ctx.db,
+      rows.map((r) => r.id),
+    );
     return {
-      items: rows.map((row) => presentAlert(request.ctx, row)),
+      items: rows.map((row) => presentAlert(request.ctx, row, triage.get(row.id))),
       total,
       page: filters.page,
       pageSize: filters.pageSize,
     };
   });
 
-  app.get<{ Params: { id: string } }>("/api/alerts/:id", { config: { permission: "alerts.read" } }, async (request) =>
-    presentAlertDetail(request.ctx, await getAlertDetail(request.ctx, request.params.id)),
+  app.get<{ Params: { id: string } }>("/api/alerts/:id", { config: { permission: "alerts.read" } }, async (request) => {
+    const detail = await getAlertDetail(request.ctx, request.params.id);
+    const triage = await loadAlertTriage(request.ctx.db, [detail.alert.id]);
+    return presentAlertDetail(request.ctx, detail, triage.get(detail.alert.id));
+  });
+
+  // Bulk dismissal: only alerts in NeedsReview; the answer says what happened to each id.
+  app.post("/api/alerts/dismiss", { config: { permission: "alerts.triage" } }, async (request) => {
+    const items = await bulkDismissAlerts(request.ctx, parseBulkDismissBody(request.body));
+    return { items, dismissed: items.filter((i) => i.outcome === "dismissed").length };
+  });
+
+  for (const action of ["confirm", "dismiss", "resolve"] as const satisfies readonly TriageAction[]) {
+    app.post<{ Params: { id: string } }>(
+      `/api/alerts/:id/${action}`,
+      { config: { permission: "alerts.triage" } },
+      async (request) => {
+        const input = parseTriageBody(action, request.body);
+        return presentItem(request.ctx, await triageAlert(request.ctx, request.params.id, action, input));
+      },
+    );
+  }
+
+  app.get<{ Params: { id: string } }>(
+    "/api/alerts/:id/tuning",
+    { config: { permission: "alerts.read" } },
+    async (request) => getAlertTuning(request.ctx, request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/api/alerts/:id/tune",
+    { config: { permission: "alerts.triage" } },
+    async (request) => {
+      const input = parseTuneBody(request.body);
+      const result = await tuneFromAlert(request.ctx, request.params.id, input);
+      return { ...result, alert: presentItem(request.ctx, result.alert) };
+    },
   );
 };
