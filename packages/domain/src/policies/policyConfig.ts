@@ -420,6 +420,7 @@ function parseTriggers(
   template: PolicyTemplate,
   indicators: ReadonlyMap<string, IndicatorInfo>,
   sequencesOn: boolean,
+  cumulativeTriggers = false,
 ): PolicyTriggers {
   const triggers = value === undefined || value === null ? {} : requireObject(value, "triggers");
   const offered = template.triggerEvents;
@@ -520,7 +521,8 @@ function parseTriggers(
     );
     return { indicatorId: indicator.id, threshold };
   });
-  const anyEvent = hrResignation || Object.values(events).some(Boolean);
+  // In the data-leak templates an unusual cumulative exfiltration brings the user in as well.
+  const anyEvent = hrResignation || Object.values(events).some(Boolean) || cumulativeTriggers;
   if (!anyEvent && parsed.length === 0) {
     throw invalid("triggers", `A policy needs at least one trigger: ${triggerHint(template)}.`);
   }
@@ -828,7 +830,15 @@ function parseContent(
   const officeOrDevice = builtins.some((b) => OFFICE_OR_DEVICE.includes(b.category));
   const sequenceDetection = parseSequenceDetection(input.sequenceDetection, template, exfiltrationSelected);
   const sequencesOn = sequenceDetection?.enabled ?? (template.sequenceDetection && exfiltrationSelected);
-  const triggers = parseTriggers(input.triggers, template, indicators, sequencesOn);
+  const cumulativeExfiltration = parseCumulative(input.cumulativeExfiltration, template, exfiltrationSelected);
+  const cumulativeOn = cumulativeExfiltration?.enabled ?? (template.cumulativeExfiltration && exfiltrationSelected);
+  const triggers = parseTriggers(
+    input.triggers,
+    template,
+    indicators,
+    sequencesOn,
+    cumulativeOn && template.triggerEvents.includes("dlpAlert"),
+  );
   const priorityContent = parsePriorityContent(input.priorityContent);
   const scoreOnlyPriorityContent = optionalBoolean(input.scoreOnlyPriorityContent, "scoreOnlyPriorityContent", false);
   if (scoreOnlyPriorityContent && !priorityContent) {
@@ -838,7 +848,6 @@ function parseContent(
     );
   }
   const boosters = parseBoosters(input.boosters, officeOrDevice, template);
-  const cumulativeExfiltration = parseCumulative(input.cumulativeExfiltration, template, exfiltrationSelected);
   return {
     scope,
     triggers,

@@ -93,6 +93,8 @@ export function builtinDailyTotals(
   for (const s of signals) {
     if (!indicatorMatchesSignal(indicator, s)) continue;
     if (activityExclusion(s.attributes, detections) !== null) continue;
+    if (!importedSecurityAlert(s, detections)) continue;
+    if (!countsForTenant(indicator, s, detections)) continue;
     const isPriority = priority !== null && priority(s.attributes) !== null;
     if (onlyPriority && !isPriority) continue;
     const day = utcDayOf(s.at);
@@ -133,6 +135,49 @@ export function builtinDailyTotals(
       priorityEvents: acc.priorityEvents,
       unallowedDomainEvents: acc.unallowedDomainEvents,
     }));
+}
+
+/** Signature images as mail clients name them (image001.png …). */
+const SIGNATURE_IMAGE = /^image\d{3}\.(png|jpe?g|gif|bmp)$/i;
+
+function names(value: unknown): string[] {
+  if (typeof value === "string") return value.trim() ? [value.trim()] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => (typeof v === "string" && v.trim() ? [v.trim()] : []));
+  return [];
+}
+
+/**
+ * The tenant settings that narrow particular indicators: downloads from the web count only from the
+ * third-party domains when the organisation lists some; with "ignore e-mail signature attachments",
+ * a message whose only attachments are signature images is not an e-mail with attachments.
+ */
+function countsForTenant(indicator: BuiltinIndicator, signal: BuiltinSignal, detections: CompiledDetections): boolean {
+  if (indicator.signalKind === "activity.file.downloadedFromWeb" && detections.settings.domains.thirdParty.length > 0) {
+    return ["destinationDomain", "url"].some((name) =>
+      names(signal.attributes[name]).some((v) => detections.domainClasses(v).includes("third-party")),
+    );
+  }
+  if (detections.ignoreEmailSignatureAttachments && signal.kind.startsWith("activity.email.")) {
+    const attachments = names(signal.attributes.fileName);
+    if (attachments.length > 0 && attachments.every((n) => SIGNATURE_IMAGE.test(n))) return false;
+  }
+  return true;
+}
+
+const SECURITY_ALERT_KINDS = new Set(["activity.security.defenseEvasion", "activity.security.unwantedSoftware"]);
+
+/**
+ * Whether a signal counts as far as the tenant's imported security alert statuses go: a defence
+ * evasion or unwanted software alert whose triage status is not among them does not (neither as a
+ * trigger nor in the indicators' days); every other signal does.
+ */
+export function importedSecurityAlert(
+  signal: { kind: string; attributes: Readonly<Record<string, unknown>> },
+  detections: Pick<CompiledDetections, "allowsTriageStatus">,
+): boolean {
+  if (!SECURITY_ALERT_KINDS.has(signal.kind)) return true;
+  const status = signal.attributes.triageStatus;
+  return typeof status !== "string" || status.trim() === "" || detections.allowsTriageStatus(status.trim());
 }
 
 /** Whether an event's destination (domain, recipients or URL) is on the tenant's unallowed domain list. */

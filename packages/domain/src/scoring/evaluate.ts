@@ -9,20 +9,25 @@ import {
   type AppliedBooster,
   applyBoosters,
   type Booster,
+  previousViolationBooster,
   priorityContentBooster,
   UNUSUAL_ACTIVITY_BASELINE_DAYS,
   unallowedDomainBooster,
   unusualActivityBooster,
 } from "../risk/boosters.ts";
-import type { CumulativeFinding } from "../risk/cumulative.ts";
+import { CUMULATIVE_WINDOW_DAYS, type CumulativeFinding } from "../risk/cumulative.ts";
+import { findBuiltinIndicator, isBuiltinIndicatorId } from "../risk/indicators.ts";
 import type { DetectedSequence } from "../risk/sequences.ts";
 import { type AlertScore, scoreAlert } from "./alertScore.ts";
+import { isUnallowedDestination } from "./builtinTotals.ts";
 import { scoreDailyValue, type Thresholds } from "./insights.ts";
+import type { PriorityContentMatcher } from "./priorityContent.ts";
 import type { Severity } from "./severity.ts";
 import { policyBrowsingIndicators, policyTakesTrigger, type TriggerCandidate, triggerEventOn } from "./triggers.ts";
 import {
   addDays,
   dayInWindows,
+  dayStartIso,
   mergeWindows,
   type ScoringWindow,
   type UtcDay,
@@ -73,6 +78,8 @@ export interface EvaluatedIndicator {
   id: string;
   name: string;
   valueColumn: string | null;
+  /** E-mail activity: scored at most `emailPastActivityDays` before a trigger. */
+  emailActivity?: boolean;
 }
 
 /** A user scored in a policy by hand ("start scoring activity for users"). */
@@ -173,7 +180,11 @@ export interface PolicyEvaluation {
 
 /** Facts about the user that boost every insight of policies that use them. */
 export interface UserBoosters {
-  previousViolation?: Booster;
+  /**
+   * When each of the user's earlier cases or alerts was resolved as a confirmed violation (ISO 8601
+   * UTC). Only those resolved before an insight's evidence began boost it.
+   */
+  confirmedViolations?: readonly string[];
   priorityUserGroup?: Booster;
   highImpactUser?: Booster;
 }
@@ -202,7 +213,9 @@ export interface EvaluateInput {
   /** The user's cumulative exfiltration, with the time and day of their latest exfiltration. */
   cumulative?: { finding: CumulativeFinding; at: string; signalId: number | null } | null;
   boosters?: UserBoosters;
-  detections?: Pick<CompiledDetections, "allowsUnusualActivityBoost" | "mayRaiseAlert">;
+  /** The policy's priority content (sequences touching it are boosted; days carry their own counts). */
+  priorityContent?: PriorityContentMatcher | null;
+  detections?: Pick<CompiledDetections, "allowsUnusualActivityBoost" | "mayRaiseAlert" | "domainClass">;
   settings: WindowSettings;
   /**
    * Insights already reviewed in a dismissed or resolved alert: key → value reviewed. Such an
@@ -305,8 +318,11 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
   for (const t of config.triggers.indicators) {
     const indicator = input.indicators.get(t.indicatorId);
     if (!indicator) continue;
+    // A built-in indicator without a threshold of the policy's own uses the catalog's trigger threshold.
+    const builtin = isBuiltinIndicatorId(t.indicatorId) ? findBuiltinIndicator(t.indicatorId) : undefined;
+    const threshold = t.threshold ?? builtin?.defaultTriggerThreshold ?? null;
     for (const d of input.daily.get(t.indicatorId) ?? []) {
-      const reached = t.threshold === null ? d.eventCount > 0 : d.value >= t.threshold;
+      const reached = threshold === null ? d.eventCount > 0 : d.value >= threshold;
       if (!reached) continue;
       triggers.push({
         kind: "indicator",
@@ -316,11 +332,11 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
         indicator: indicator.name,
         day: d.day,
         value: d.value,
-        threshold: t.threshold,
+        threshold,
         reason:
-          t.threshold === null
+          threshold === null
             ? `Indicator '${indicator.name}' had activity on ${d.day}`
-            : `Indicator '${indicator.name}' reached ${formatNumber(d.value)} on ${d.day} (threshold ${formatNumber(t.threshold)})`,
+            : `Indicator '${indicator.name}' reached ${formatNumber(d.value)} on ${d.day} (threshold ${formatNumber(threshold)})`,
       });
     }
   }
@@ -354,11 +370,19 @@ function shownBoosters(applied: readonly AppliedBooster[]): InsightBooster[] {
     .map((b) => ({ id: b.id, multiplier: b.multiplier, points: b.points, reason: b.reason }));
 }
 
-/** The user's boosters the policy turns on. */
-function policyUserBoosters(config: PolicyConfig, boosters: UserBoosters | undefined): Booster[] {
+/**
+ * The user's boosters the policy turns on, for evidence that began on `evidenceDay`: earlier
+ * confirmed violations count only when resolved before that day began, so a case never boosts the
+ * activity it was opened for.
+ */
+function policyUserBoosters(config: PolicyConfig, boosters: UserBoosters | undefined, evidenceDay: UtcDay): Booster[] {
   if (!boosters || !config.boosters) return [];
   const out: Booster[] = [];
-  if (config.boosters.confirmedViolationHistory && boosters.previousViolation) out.push(boosters.previousViolation);
+  if (config.boosters.confirmedViolationHistory && boosters.confirmedViolations) {
+    const before = dayStartIso(evidenceDay);
+    const earlier = boosters.confirmedViolations.filter((at) => at < before).length;
+    if (earlier > 0) out.push(previousViolationBooster(earlier));
+  }
   if (config.boosters.priorityUserGroup && boosters.priorityUserGroup) out.push(boosters.priorityUserGroup);
   if (config.boosters.potentialHighImpactUser && boosters.highImpactUser) out.push(boosters.highImpactUser);
   return out;
@@ -388,20 +412,29 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
   }
   const memberships = [...byTime.values()];
   const windows = mergeWindows(memberships.map((m) => m.window));
+  // E-mail activity is looked at fewer days before each trigger (10 at most).
+  const emailDays = Math.min(input.settings.pastActivityDays, input.settings.emailPastActivityDays ?? Infinity);
+  const emailWindows = mergeWindows(
+    triggers.map((t) => {
+      const w = t.window ?? windowForTrigger(t.at, input.settings);
+      const first = addDays(utcDayOf(t.at), -emailDays);
+      return { firstDay: first > w.firstDay ? first : w.firstDay, endDay: w.endDay };
+    }),
+  );
 
   const insights: DailyInsight[] = [];
   if (windows.length > 0) {
-    const userBoosters = policyUserBoosters(config, input.boosters);
     const unusualOn = config.boosters?.unusualActivity === true && input.detections !== undefined;
     for (const si of config.indicators) {
       const indicator = input.indicators.get(si.indicatorId);
       if (!indicator || indicator.valueColumn === null) continue;
       const totals = input.daily.get(si.indicatorId) ?? [];
+      const scoredWindows = indicator.emailActivity ? emailWindows : windows;
       for (const d of totals) {
-        if (!dayInWindows(d.day, windows)) continue;
+        if (!dayInWindows(d.day, scoredWindows)) continue;
         const scored = scoreDailyValue(d.value, si.thresholds);
         if (!scored) continue;
-        const boosters = [...userBoosters];
+        const boosters = policyUserBoosters(config, input.boosters, d.day);
         if (unusualOn && input.detections) {
           boosters.push(
             unusualActivityBooster({
@@ -438,7 +471,17 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
         if (!dayInWindows(s.completedDay, windows)) continue;
         const scored = scoredSequence(s, config);
         if (!scored) continue;
-        const boosted = applyBoosters(scored.score, userBoosters);
+        const events = s.chains.flatMap((c) => c.steps.map((st) => st.event));
+        const boosters = policyUserBoosters(config, input.boosters, utcDayOf(s.startedAt));
+        const priority = input.priorityContent;
+        const priorityEvents = priority ? events.filter((e) => priority(e.attributes) !== null).length : 0;
+        if (priorityEvents > 0) boosters.push(priorityContentBooster(priorityEvents, events.length));
+        const detections = input.detections;
+        const unallowed = detections
+          ? events.filter((e) => isUnallowedDestination(e.attributes, detections)).length
+          : 0;
+        if (unallowed > 0) boosters.push(unallowedDomainBooster(unallowed, events.length));
+        const boosted = applyBoosters(scored.score, boosters);
         insights.push({
           key: s.id,
           kind: "sequence",
@@ -474,7 +517,8 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
     ) {
       const day = utcDayOf(cumulative.at);
       if (dayInWindows(day, windows)) {
-        const boosted = applyBoosters(cumulative.finding.score, userBoosters);
+        const boosters = policyUserBoosters(config, input.boosters, addDays(day, -(CUMULATIVE_WINDOW_DAYS - 1)));
+        const boosted = applyBoosters(cumulative.finding.score, boosters);
         insights.push({
           key: "cumulative",
           kind: "cumulative",
@@ -504,10 +548,13 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
   insights.sort((a, b) => compare(a.day, b.day) || compare(a.indicator, b.indicator) || compare(a.key, b.key));
 
   const reviewed = input.reviewed;
+  // A reviewed insight counts again once its value has grown; cumulative exfiltration, a rolling
+  // 30-day total that grows with every event, once it has doubled.
   const open = reviewed
     ? insights.filter((i) => {
         const seen = reviewed.get(i.key);
-        return seen === undefined || i.value > seen;
+        if (seen === undefined) return true;
+        return i.kind === "cumulative" ? i.value >= 2 * seen : i.value > seen;
       })
     : insights;
   if (open.length === 0) return { triggers, memberships, windows, insights, alertInsights: [], alert: null };

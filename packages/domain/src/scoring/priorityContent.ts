@@ -2,6 +2,7 @@
 // a sensitivity label, a sensitive information type, a file extension or a trainable classifier).
 // Compiled once per policy; the scorer asks it for every event it counts.
 
+import type { CompiledDetections } from "../detections/compile.ts";
 import { fileTypeMatcher } from "../detections/fileTypes.ts";
 import { nameMatcher } from "../detections/names.ts";
 import { siteMatcher } from "../detections/sites.ts";
@@ -40,10 +41,14 @@ export function hasPriorityContent(content: PriorityContent | undefined): boolea
  * Compiles a policy's priority content. An event matches when its `siteUrl` (or `filePath` given as
  * a URL) is at or under a priority site, its `sensitivityLabel` is a priority label (case-insensitive),
  * one of its `sensitiveInfoTypes` or `classifiers` is a priority one (name or GUID), or its file
- * (`fileExtension`, else `fileName`, else `filePath`) has a priority extension. Null when the policy
- * names no priority content.
+ * (`fileExtension`, else `fileName`, else `filePath`) has a priority extension. Information types and
+ * classifiers the tenant excludes (intelligent detections) never make priority content. Null when the
+ * policy names no priority content.
  */
-export function priorityContentMatcher(content: PriorityContent | undefined): PriorityContentMatcher | null {
+export function priorityContentMatcher(
+  content: PriorityContent | undefined,
+  exclusions?: Pick<CompiledDetections, "isExcludedSensitiveInfoType" | "isExcludedTrainableClassifier">,
+): PriorityContentMatcher | null {
   if (!content || !hasPriorityContent(content)) return null;
   const site = siteMatcher(content.sites);
   const label = nameMatcher(content.sensitivityLabels);
@@ -60,14 +65,16 @@ export function priorityContentMatcher(content: PriorityContent | undefined): Pr
     }
     for (const l of texts(attributes.sensitivityLabel)) if (label(l)) return { field: "sensitivityLabel", value: l };
     for (const t of texts(attributes.sensitiveInfoTypes)) {
-      if (infoType(t)) return { field: "sensitiveInfoType", value: t };
+      if (infoType(t) && !exclusions?.isExcludedSensitiveInfoType(t)) return { field: "sensitiveInfoType", value: t };
     }
     if (hasExtensions) {
       const typed =
         texts(attributes.fileExtension)[0] ?? texts(attributes.fileName)[0] ?? texts(attributes.filePath)[0];
       if (typed !== undefined && extension(typed)) return { field: "fileExtension", value: typed };
     }
-    for (const c of texts(attributes.classifiers)) if (classifier(c)) return { field: "classifier", value: c };
+    for (const c of texts(attributes.classifiers)) {
+      if (classifier(c) && !exclusions?.isExcludedTrainableClassifier(c)) return { field: "classifier", value: c };
+    }
     return null;
   };
 }

@@ -7,6 +7,7 @@ import type { CompiledDetections } from "../detections/compile.ts";
 import type { PolicyConfig } from "../policies/policyConfig.ts";
 import { type PolicyTemplate, TRIGGER_EVENT_INFO, type TriggerEvent } from "../policies/templates.ts";
 import { type BuiltinIndicator, findBuiltinIndicator, indicatorMatchesSignal } from "../risk/indicators.ts";
+import { importedSecurityAlert } from "./builtinTotals.ts";
 
 /** A stored signal as the trigger rules read it. */
 export interface TriggerSignal {
@@ -94,8 +95,7 @@ export function triggerCandidate(signal: TriggerSignal, rules: TriggerRules): Tr
     }
     case "activity.security.defenseEvasion":
     case "activity.security.unwantedSoftware": {
-      const status = text(signal.attributes.triageStatus);
-      if (status && !rules.detections.allowsTriageStatus(status)) return null;
+      if (!importedSecurityAlert(signal, rules.detections)) return null;
       const what = signal.kind.endsWith("defenseEvasion") ? "defence evasion" : "unwanted software";
       return {
         ...base,

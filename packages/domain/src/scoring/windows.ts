@@ -30,6 +30,8 @@ export interface WindowSettings {
   activationWindowDays: number;
   /** Days before the trigger's day that are scored (0–90). */
   pastActivityDays: number;
+  /** Days before the trigger's day whose e-mail activity is scored (at most pastActivityDays; default: the same). */
+  emailPastActivityDays?: number;
 }
 
 /** Days scored for one trigger: [firstDay, endDay) in whole UTC days. */

@@ -6,13 +6,19 @@ import {
   type CompiledDetections,
   CUMULATIVE_WINDOW_DAYS,
   compileDetections,
+  effectivePolicyConfig,
   findBuiltinIndicator,
+  findPolicyTemplate,
+  importedSecurityAlert,
   indicatorMatchesSignal,
   notFound,
+  type PriorityContentMatcher,
+  priorityContentMatcher,
 } from "@openirm/domain";
 import type { Ctx } from "../context.ts";
 import type { SqlParam } from "../store/db.ts";
 import { isUuid } from "./indicators.ts";
+import { loadPhysicalAccess } from "./physicalAccess.ts";
 import { visibleUserSql } from "./priorityGroups.ts";
 import type { Explanation } from "./scoring.ts";
 import { loadSettings } from "./settings.ts";
@@ -134,8 +140,18 @@ export async function getAlertDetail(ctx: Ctx, id: string): Promise<AlertDetail>
   }
   if (builtin.length > 0) {
     const detections = compileDetections((await loadSettings(ctx)).detections);
+    const policy = (
+      await ctx.db.query<{ template: string; config: unknown }>("SELECT template, config FROM policies WHERE id = $1", [
+        alert.policy_id,
+      ])
+    ).rows[0];
+    const config = policy ? effectivePolicyConfig(policy.config, findPolicyTemplate(policy.template)) : null;
+    // A policy scoring only priority content counted only the events with it.
+    const onlyPriority = config?.scoreOnlyPriorityContent
+      ? priorityContentMatcher(config.priorityContent, detections)
+      : null;
     for (const insight of builtin) {
-      signals.set(insight.id, await builtinSignals(ctx, alert.user_id, insight, detections));
+      signals.set(insight.id, await builtinSignals(ctx, alert.user_id, insight, detections, onlyPriority));
     }
   }
   for (const [indicatorId, list] of custom) {
@@ -180,21 +196,55 @@ async function builtinSignals(
   userId: string,
   insight: Explanation["insights"][number],
   detections: CompiledDetections,
+  onlyPriority: PriorityContentMatcher | null,
 ) {
   const indicator = findBuiltinIndicator(insight.indicatorId)!;
+  if (indicator.requiresPhysicalFinding) return physicalSignals(ctx, userId, insight.day);
   const { rows } = await ctx.db.query<AlertSignalRow>(
     `SELECT ${SIGNAL_COLUMNS} FROM signals
       WHERE user_id = $1 AND kind = $2 AND (occurred_at AT TIME ZONE 'UTC')::date = $3::date
       ORDER BY occurred_at, id`,
     [userId, indicator.signalKind, insight.day],
   );
-  const counted = rows.filter(
-    (r) =>
-      (indicator.requiresPhysicalFinding ||
-        indicatorMatchesSignal(indicator, { kind: indicator.signalKind, attributes: r.attributes ?? {} })) &&
-      activityExclusion(r.attributes ?? {}, detections) === null,
-  );
+  const counted = rows.filter((r) => {
+    const signal = { kind: indicator.signalKind, attributes: r.attributes ?? {} };
+    return (
+      indicatorMatchesSignal(indicator, signal) &&
+      activityExclusion(signal.attributes, detections) === null &&
+      importedSecurityAlert(signal, detections) &&
+      (onlyPriority === null || onlyPriority(signal.attributes) !== null)
+    );
+  });
   return { rows: counted.slice(0, SIGNALS_PER_INSIGHT), total: counted.length, userColumn: null };
+}
+
+/** The badge events of a day with a finding (priority asset, failed access, after termination), as the indicator counted them. */
+async function physicalSignals(ctx: Ctx, userId: string, day: string) {
+  const from = `${day}T00:00:00.000Z`;
+  const to = new Date(Date.parse(from) + 86_400_000).toISOString();
+  const { items, total } = await loadPhysicalAccess(ctx, {
+    userIds: [userId],
+    from,
+    to,
+    limit: SIGNALS_PER_INSIGHT,
+    offset: 0,
+  });
+  const rows: AlertSignalRow[] = items
+    .map((i) => ({
+      id: Number(i.signalId),
+      occurred_at: i.occurredAt,
+      source_value: null,
+      day,
+      attributes: {
+        AssetId: i.assetId,
+        AssetName: i.assetName,
+        AccessStatus: i.accessStatus,
+        SourceSystem: i.sourceSystem,
+        findings: i.findings,
+      },
+    }))
+    .reverse();
+  return { rows, total, userColumn: null };
 }
 
 /** The events of a sequence's chains. */

@@ -20,7 +20,6 @@ import {
   SCORING_MODEL_VERSION,
   scopeMatcher,
   type TenantSettings,
-  TRIGGER_SIGNAL_KINDS,
 } from "@openirm/domain";
 import { audit } from "../audit.ts";
 import { type Ctx, SYSTEM_ACTOR } from "../context.ts";
@@ -151,13 +150,8 @@ export function scoreUsers(ctx: Ctx, userIds: readonly string[]): Promise<Scorin
 /** Scores every user with signals that can bring them into a policy or be scored, or a membership to refresh. */
 export function scoreAllUsers(ctx: Ctx): Promise<ScoringSummary> {
   return exclusive(ctx.db, async () => {
-    const { rows } = await ctx.db.query<{ user_id: string }>(
-      `SELECT DISTINCT user_id FROM signals WHERE kind = 'indicator' OR kind = ANY($1::text[]) OR kind LIKE 'activity.%'
-          OR kind = 'physical.access' OR kind LIKE 'health.%'
-       UNION SELECT user_id FROM policy_memberships
-       UNION SELECT user_id FROM manual_scoping`,
-      [[...TRIGGER_SIGNAL_KINDS]],
-    );
+    // Every user with a signal is in the directory table (uploads create users before their signals).
+    const { rows } = await ctx.db.query<{ user_id: string }>("SELECT id AS user_id FROM directory_users ORDER BY id");
     return scoreUserIds(
       ctx,
       rows.map((r) => r.user_id),
@@ -234,11 +228,40 @@ async function recordThrottling(ctx: Ctx, run: RunContext, heldBack: Map<string,
   });
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The users of a batch whose custom indicators' days can count, and from when: every user, from
+ * the start, when a custom indicator can itself trigger; otherwise only users something else can
+ * bring in, from their earliest possible window (less the 30-day baseline of the unusual-activity
+ * booster). Users nothing can bring in have no window, so their days are never read.
+ */
+function customTotalsScope(run: RunContext, users: BatchUser[]): { userIds: string[]; from: string | null } {
+  if (run.policies.some((p) => p.config.triggers.indicators.some((t) => run.custom.has(t.indicatorId)))) {
+    return { userIds: users.map((u) => u.id), from: null };
+  }
+  const userIds: string[] = [];
+  let earliest: number | null = null;
+  let unbounded = false;
+  for (const u of users) {
+    const starts = u.candidates.map((c) => Date.parse(c.at) - run.settings.pastActivityDays * DAY_MS);
+    for (const list of u.manual.values()) for (const m of list) starts.push(Date.parse(m.startsAt) - 90 * DAY_MS);
+    const activityMayTrigger = run.activityTriggers && (u.activity.length > 0 || u.cumulative !== null);
+    if (starts.length === 0 && !activityMayTrigger) continue;
+    userIds.push(u.id);
+    if (activityMayTrigger) unbounded = true;
+    for (const t of starts) if (Number.isFinite(t) && (earliest === null || t < earliest)) earliest = t;
+  }
+  const from = unbounded || earliest === null ? null : new Date(earliest - 31 * DAY_MS).toISOString();
+  return { userIds, from };
+}
+
 /** Daily totals of one custom indicator for a batch of users: user id → totals. */
 async function loadDailyTotals(
   db: Queryable,
   indicator: CustomIndicator,
   userIds: string[],
+  from: string | null,
 ): Promise<Map<string, DailyTotal[]>> {
   const { rows } = await db.query<{
     user_id: string;
@@ -257,9 +280,9 @@ async function loadDailyTotals(
             (array_agg(id ORDER BY occurred_at, id))[1] AS first_id
        FROM signals
       WHERE kind = 'indicator' AND connector_id = $1 AND source_value IS NOT DISTINCT FROM $2::text
-        AND user_id = ANY($4::uuid[])
+        AND user_id = ANY($4::uuid[]) AND ($5::timestamptz IS NULL OR occurred_at >= $5::timestamptz)
       GROUP BY user_id, 2`,
-    [indicator.connectorId, indicator.sourceValue, indicator.valueColumn, userIds],
+    [indicator.connectorId, indicator.sourceValue, indicator.valueColumn, userIds, from],
   );
   const out = new Map<string, DailyTotal[]>();
   for (const r of rows) {
@@ -330,7 +353,12 @@ async function scoreBatch(
   const ids = users.map((u) => u.id);
 
   const custom = new Map<string, Map<string, DailyTotal[]>>(); // indicator → user → totals
-  for (const indicator of run.custom.values()) custom.set(indicator.id, await loadDailyTotals(db, indicator, ids));
+  const scope = run.custom.size > 0 ? customTotalsScope(run, users) : { userIds: [], from: null };
+  if (scope.userIds.length > 0) {
+    for (const indicator of run.custom.values()) {
+      custom.set(indicator.id, await loadDailyTotals(db, indicator, scope.userIds, scope.from));
+    }
+  }
 
   const memberships = group(
     (
@@ -395,6 +423,7 @@ async function scoreBatch(
         sequences: wantsSequences ? (sequences ?? []) : [],
         cumulative: inScope ? user.cumulative : null,
         boosters: user.boosters,
+        priorityContent: policy.priority,
         detections: run.detections,
         settings: run.settings,
         reviewed: reviewedInsights(pairAlerts),

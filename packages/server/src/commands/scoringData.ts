@@ -31,7 +31,6 @@ import {
   type PriorityContentMatcher,
   policyBuiltinIndicatorIds,
   policyIndicatorIds,
-  previousViolationBooster,
   priorityContentMatcher,
   priorityUserGroupBooster,
   type SequenceInputEvent,
@@ -70,6 +69,9 @@ export interface CustomIndicator extends EvaluatedIndicator {
 interface OrgFacts {
   computedAt: number;
   asOf: string;
+  /** What was computed: exfiltration totals (cumulative detection) and sensitive content (high-impact booster). */
+  withTotals: boolean;
+  withSensitive: boolean;
   /** Per user: exfiltration events, bytes, and the latest event (time and signal). */
   totals: Map<string, { events: number; bytes: number; lastAt: string; lastId: number | null }>;
   directory: PeerDirectoryEntry[];
@@ -80,6 +82,15 @@ interface OrgFacts {
 /** Organisation-wide facts are recomputed when older than this (a full run always recomputes them). */
 const ORG_FACTS_TTL_MS = 15 * 60 * 1000;
 const orgFactsCache = new WeakMap<object, OrgFacts>();
+
+/**
+ * The signals that can trigger, as SQL: every kind a template's triggering events name, but of
+ * health.record_access only restricted (break-the-glass) accesses. Migration 019 indexes exactly
+ * these rows (partial index signals_triggers); keep the two the same.
+ */
+export const TRIGGER_SIGNALS_SQL = `(kind IN (${TRIGGER_SIGNAL_KINDS.filter((k) => k !== "health.record_access")
+  .map((k) => `'${k}'`)
+  .join(", ")}) OR (kind = 'health.record_access' AND attributes -> 'restricted' = 'true'::jsonb))`;
 
 /** Activity types of the exfiltration stage: what cumulative exfiltration adds up. */
 const EXFILTRATION_KINDS = ACTIVITY_TYPES.filter((t) => t.stage === "exfiltration").map((t) => `activity.${t.id}`);
@@ -136,12 +147,13 @@ export async function loadRunContext(
       "SELECT id, name, template, config FROM policies WHERE enabled AND deleted_at IS NULL ORDER BY created_at, id",
     )
   ).rows;
+  const detections = compileDetections(settings.detections);
   const policies: PolicyToScore[] = [];
   for (const p of stored) {
     const template = findPolicyTemplate(p.template);
     if (!template) continue;
     const config = effectivePolicyConfig(p.config, template);
-    const priority = priorityContentMatcher(config.priorityContent);
+    const priority = priorityContentMatcher(config.priorityContent, detections);
     policies.push({
       id: p.id,
       name: p.name,
@@ -153,14 +165,20 @@ export async function loadRunContext(
     });
   }
   if (policies.length === 0) return null;
-  const detections = compileDetections(settings.detections);
   const custom = await loadCustomIndicators(
     db,
     policies.flatMap((p) => policyIndicatorIds(p.config)),
   );
   const builtins = await loadBuiltinIndicators(db, policies);
   const evaluated = new Map<string, EvaluatedIndicator>(custom);
-  for (const b of builtins.values()) evaluated.set(b.id, { id: b.rowId, name: b.name, valueColumn: b.measure });
+  for (const b of builtins.values()) {
+    evaluated.set(b.id, {
+      id: b.rowId,
+      name: b.name,
+      valueColumn: b.measure,
+      emailActivity: b.signalKind.startsWith("activity.email."),
+    });
+  }
 
   const sequences = policies.some((p) => p.template.sequenceDetection && p.config.sequenceDetection.enabled);
   const cumulative = policies.some((p) => p.template.cumulativeExfiltration && p.config.cumulativeExfiltration.enabled);
@@ -196,9 +214,14 @@ export async function loadRunContext(
   if (cumulative || highImpact) {
     const cached = orgFactsCache.get(db);
     org =
-      !opts.full && cached && now.getTime() - cached.computedAt < ORG_FACTS_TTL_MS && cached.asOf <= asOf
+      !opts.full &&
+      cached &&
+      now.getTime() - cached.computedAt < ORG_FACTS_TTL_MS &&
+      cached.asOf <= asOf &&
+      (cached.withTotals || !cumulative) &&
+      (cached.withSensitive || !highImpact)
         ? cached
-        : await loadOrgFacts(db, detections, asOf);
+        : await loadOrgFacts(db, detections, asOf, { cumulative, highImpact });
     orgFactsCache.set(db, org);
   }
   return {
@@ -278,13 +301,20 @@ const asRecord = (value: unknown): Record<string, unknown> =>
  * exclude are left out), its directory (peer groups, manager chain), and each user's high-impact
  * booster.
  */
-async function loadOrgFacts(db: Queryable, detections: CompiledDetections, asOf: string): Promise<OrgFacts> {
+async function loadOrgFacts(
+  db: Queryable,
+  detections: CompiledDetections,
+  asOf: string,
+  wants: { cumulative: boolean; highImpact: boolean },
+): Promise<OrgFacts> {
   const from = new Date(Date.parse(asOf) - CUMULATIVE_WINDOW_DAYS * DAY_MS).toISOString();
-  const { rows } = await db.query<{ user_id: string; id: string; at: string; attributes: unknown }>(
-    `SELECT user_id, id, ${isoMicros("occurred_at")} AS at, attributes FROM signals
-      WHERE kind = ANY($1::text[]) AND occurred_at > $2 AND occurred_at <= $3`,
-    [EXFILTRATION_KINDS, from, asOf],
-  );
+  const { rows } = wants.cumulative
+    ? await db.query<{ user_id: string; id: string; at: string; attributes: unknown }>(
+        `SELECT user_id, id, ${isoMicros("occurred_at")} AS at, attributes FROM signals
+          WHERE kind = ANY($1::text[]) AND occurred_at > $2 AND occurred_at <= $3`,
+        [EXFILTRATION_KINDS, from, asOf],
+      )
+    : { rows: [] };
   const totals: OrgFacts["totals"] = new Map();
   for (const r of rows) {
     const attributes = asRecord(r.attributes);
@@ -310,14 +340,15 @@ async function loadOrgFacts(db: Queryable, detections: CompiledDetections, asOf:
     managerId: p.manager,
   }));
   const sensitive = new Map(
-    (
-      await db.query<{ user_id: string; n: string | number }>(
-        `SELECT user_id, count(*) AS n FROM signals
+    (wants.highImpact
+      ? await db.query<{ user_id: string; n: string | number }>(
+          `SELECT user_id, count(*) AS n FROM signals
           WHERE kind LIKE 'activity.%' AND occurred_at > $1 AND occurred_at <= $2
             AND (attributes ? 'sensitivityLabel' OR attributes ? 'sensitiveInfoTypes')
           GROUP BY user_id`,
-        [from, asOf],
-      )
+          [from, asOf],
+        )
+      : { rows: [] }
     ).rows.map((r) => [r.user_id, Number(r.n)]),
   );
   const positions = managerChainPositions(people.map((p) => ({ userId: p.upn, managerId: p.manager })));
@@ -343,7 +374,15 @@ async function loadOrgFacts(db: Queryable, detections: CompiledDetections, asOf:
       }),
     );
   }
-  return { computedAt: Date.now(), asOf, totals, directory, highImpact };
+  return {
+    computedAt: Date.now(),
+    asOf,
+    withTotals: wants.cumulative,
+    withSensitive: wants.highImpact,
+    totals,
+    directory,
+    highImpact,
+  };
 }
 
 function addExfiltration(
@@ -378,7 +417,7 @@ export interface BatchUser {
   manual: Map<string, ManualScoping[]>;
   removedAt: string | null;
   activity: BuiltinSignal[];
-  boosters: { previousViolation: Booster; priorityUserGroup: Booster; highImpactUser?: Booster };
+  boosters: { confirmedViolations: string[]; priorityUserGroup: Booster; highImpactUser?: Booster };
   cumulative: { finding: CumulativeFinding; at: string; signalId: number | null } | null;
 }
 
@@ -428,8 +467,8 @@ export async function loadBatch(db: Queryable, run: RunContext, userIds: string[
     (
       await db.query<{ user_id: string; id: string; kind: string; at: string; attributes: unknown }>(
         `SELECT user_id, id, kind, ${isoMicros("occurred_at")} AS at, attributes FROM signals
-          WHERE kind = ANY($1::text[]) AND user_id = ANY($2::uuid[])`,
-        [[...TRIGGER_SIGNAL_KINDS], ids],
+          WHERE ${TRIGGER_SIGNALS_SQL} AND user_id = ANY($1::uuid[])`,
+        [ids],
       )
     ).rows,
     (r) => r.user_id,
@@ -453,15 +492,15 @@ export async function loadBatch(db: Queryable, run: RunContext, userIds: string[
       )
     ).rows.map((r) => [r.user_id, r.at]),
   );
-  const violations = new Map(
+  const violations = groupBy(
     (
-      await db.query<{ user_id: string; n: string | number }>(
-        `SELECT user_id, count(*) AS n FROM alerts
-          WHERE user_id = ANY($1::uuid[]) AND status = 'Resolved' AND resolution = 'ConfirmedViolation'
-          GROUP BY user_id`,
+      await db.query<{ user_id: string; at: string }>(
+        `SELECT user_id, ${isoMicros("COALESCE(triaged_at, updated_at)")} AS at FROM alerts
+          WHERE user_id = ANY($1::uuid[]) AND status = 'Resolved' AND resolution = 'ConfirmedViolation'`,
         [ids],
       )
-    ).rows.map((r) => [r.user_id, Number(r.n)]),
+    ).rows,
+    (r) => r.user_id,
   );
 
   const users: BatchUser[] = people.map((p) => {
@@ -485,7 +524,7 @@ export async function loadBatch(db: Queryable, run: RunContext, userIds: string[
       removedAt: removals.get(p.id) ?? null,
       activity: [],
       boosters: {
-        previousViolation: previousViolationBooster(violations.get(p.id) ?? 0),
+        confirmedViolations: (violations.get(p.id) ?? []).map((v) => v.at),
         priorityUserGroup: priorityUserGroupBooster(groups.map((g) => g.name)),
         ...(run.org?.highImpact.get(p.id) ? { highImpactUser: run.org.highImpact.get(p.id) } : {}),
       },
