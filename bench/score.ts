@@ -141,8 +141,17 @@ function scaledOrg(target: number): Scaled {
 
 const HEADER = `${[...demoIndicatorLines(generateDemoOrg({ seed: 1, users: 2, asOf: new Date() }), { limit: 0 })][0]}\n`;
 
-/** One incremental upload: `UPLOAD_ROWS` rows for `UPLOAD_USERS` people, half of them departing. */
-function incrementalCsv(org: DemoOrg, round: number): { csv: string; departing: string[]; users: number } {
+/**
+ * One incremental upload: `UPLOAD_ROWS` rows for `UPLOAD_USERS` people, half of them departing. Each
+ * row's Alert_Count is 40 times the scale factor of the policy's thresholds, so that a departing
+ * user's day reaches the Medium band (and opens an alert at the default alert volume) however the
+ * rows fall over their days.
+ */
+function incrementalCsv(
+  org: DemoOrg,
+  round: number,
+  factor: number,
+): { csv: string; departing: string[]; users: number } {
   const resigned = [...org.resignations].sort((a, b) => a.upn.localeCompare(b.upn));
   const resignedUpns = new Set(resigned.map((r) => r.upn));
   const others = org.users.filter((u) => !resignedUpns.has(u.upn) && u.index > 0);
@@ -169,6 +178,7 @@ function incrementalCsv(org: DemoOrg, round: number): { csv: string; departing: 
       days: Array.from({ length: 25 }, (_, d) => today - (d + 1) * DAY_MS),
     })),
   ];
+  const count = Math.round(40 * Math.max(1, factor));
   let csv = HEADER;
   for (let row = 0; row < UPLOAD_ROWS; row++) {
     const person = people[row % people.length]!;
@@ -181,7 +191,7 @@ function incrementalCsv(org: DemoOrg, round: number): { csv: string; departing: 
     const at = new Date(day + 23 * 3_600_000 + repeat * 1000).toISOString().slice(0, 19);
     const time = `${at}.${String(round * 1000 + (row % 1000)).padStart(6, "0")}Z`;
     const info = workload === "Salesforce" ? "Report Pipeline (900 rows),," : `,Folder /Shared/${person.department}`;
-    csv += `${person.upn},${workload} - Unusual bulk export,High,40,${time},${workload},${info}\n`;
+    csv += `${person.upn},${workload} - Unusual bulk export,High,${count},${time},${workload},${info}\n`;
   }
   return { csv, departing: departing.map((r) => r.upn), users: people.length };
 }
@@ -489,7 +499,13 @@ async function openAlerts(server: StartedServer, token: string): Promise<Map<str
  * before the scoring hooks run), and from the answer until every departing user of the chunk has an
  * open alert updated since the request.
  */
-async function incremental(server: StartedServer, setup: Setup, org: DemoOrg, dir: string): Promise<Incremental> {
+async function incremental(
+  server: StartedServer,
+  setup: Setup,
+  org: DemoOrg,
+  factor: number,
+  dir: string,
+): Promise<Incremental> {
   const out: Incremental = {
     answerMs: [],
     scoringMs: [],
@@ -500,7 +516,7 @@ async function incremental(server: StartedServer, setup: Setup, org: DemoOrg, di
     users: 0,
   };
   for (let round = 0; round < UPLOADS; round++) {
-    const chunk = incrementalCsv(org, round + 1);
+    const chunk = incrementalCsv(org, round + 1, factor);
     out.users = chunk.users;
     const file = join(dir, `incremental-${round}.csv`);
     writeFileSync(file, chunk.csv);
@@ -609,7 +625,7 @@ async function runEngine(engine: string, databaseUrl: string | undefined, dir: s
       rescores.push(r);
     }
     log(`${engine}: ${UPLOADS} incremental uploads of ${UPLOAD_ROWS} rows…`);
-    const inc = await incremental(server, setup, scaled.org, dir);
+    const inc = await incremental(server, setup, scaled.org, scaled.factor, dir);
     return {
       engine,
       target,

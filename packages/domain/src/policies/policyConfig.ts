@@ -412,7 +412,10 @@ function triggerHint(template: PolicyTemplate): string {
   const events = template.triggerEvents.map((e) => `triggers.${e}`);
   const indicators = template.triggers.customIndicators || template.builtinTriggerIndicators;
   const verb = events.length === 1 ? `keep ${events[0]} true` : `turn on one of ${events.join(", ")}`;
-  return indicators ? `${verb} or add an indicator under triggers.indicators` : verb;
+  const hint = indicators ? `${verb} or add an indicator under triggers.indicators` : verb;
+  return template.triggerEvents.includes("dlpAlert") && template.cumulativeExfiltration
+    ? `${hint}, or set cumulativeExfiltration.enabled to true`
+    : hint;
 }
 
 function parseTriggers(

@@ -261,6 +261,11 @@ describe("invalid combinations", () => {
     ).toBe(
       "A policy needs at least one trigger: turn on one of triggers.hrJobLevelChange, triggers.hrPerformanceReview, triggers.hrImprovementPlan, triggers.communicationCompliance.",
     );
+    // In the data-leak templates cumulative exfiltration detection is a trigger of its own.
+    expect(create("data-leaks", { triggers: { dlpAlert: false } }).config.triggers.dlpAlert).toBe(false);
+    expect(msg("data-leaks", { triggers: { dlpAlert: false }, cumulativeExfiltration: { enabled: false } })).toBe(
+      "A policy needs at least one trigger: turn on one of triggers.dlpAlert, triggers.sequences or add an indicator under triggers.indicators, or set cumulativeExfiltration.enabled to true.",
+    );
     expect(msg("data-leaks", { triggers: { dlpAlert: false, dlpPolicy: "PCI" } })).toBe(
       "triggers.dlpPolicy names the DLP policy whose High alerts trigger, so it needs triggers.dlpAlert true; turn it on or remove triggers.dlpPolicy.",
     );
