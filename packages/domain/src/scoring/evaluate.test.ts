@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileDetections } from "../detections/compile.ts";
 import type { PolicyConfig } from "../policies/policyConfig.ts";
@@ -256,5 +257,46 @@ describe("alert volume", () => {
       });
       expect(result.alert).toMatchObject({ score: 18.8, severity: "Low", mayRaise });
     }
+  });
+});
+
+describe("properties of the whole evaluation", () => {
+  const days = fc.array(
+    fc.record({
+      indicator: fc.constantFrom(SF, DB),
+      offset: fc.integer({ min: -120, max: 40 }),
+      value: fc.integer({ min: 0, max: 200 }),
+    }),
+    { maxLength: 25 },
+  );
+  const totals = (entries: { indicator: string; offset: number; value: number }[]) => {
+    const byKey = new Map<string, DailyTotal>();
+    for (const e of entries) {
+      const d = addDays("2023-04-23", e.offset);
+      const key = `${e.indicator}|${d}`;
+      const prev = byKey.get(key);
+      byKey.set(key, day(d, (prev?.value ?? 0) + e.value));
+    }
+    const out = new Map<string, DailyTotal[]>();
+    for (const [key, t] of byKey) {
+      const id = key.split("|")[0]!;
+      out.set(id, [...(out.get(id) ?? []), t]);
+    }
+    return out;
+  };
+  const score = (entries: { indicator: string; offset: number; value: number }[]) =>
+    evaluatePolicy({ config, indicators, daily: totals(entries), resignations: [resignation], settings }).alert
+      ?.score ?? 0;
+
+  it("stays within 0–100 and never falls when evidence is added", () => {
+    fc.assert(
+      fc.property(days, days, (base, more) => {
+        const before = score(base);
+        const after = score([...base, ...more]);
+        expect(before).toBeGreaterThanOrEqual(0);
+        expect(after).toBeLessThan(100);
+        expect(after).toBeGreaterThanOrEqual(before);
+      }),
+    );
   });
 });
