@@ -2,3 +2,4 @@
 
 export * from "./org.ts";
 export { mixSeed, mulberry32 } from "./random.ts";
+export * from "./scenarios.ts";

@@ -26,6 +26,11 @@ export interface BuiltinTotalsOptions {
   priorityContent?: PriorityContentMatcher | null;
   /** Only events with priority content count (the policy scores only priority content). */
   onlyPriorityContent?: boolean;
+  /**
+   * The caller has already left out the events the detections exclude (activityExclusion) and the
+   * security alerts of statuses not imported, so they are not checked again.
+   */
+  alreadyExcluded?: boolean;
 }
 
 /** Why the tenant's detections remove an event from scoring. */
@@ -90,10 +95,13 @@ export function builtinDailyTotals(
   const priority = options.priorityContent ?? null;
   const onlyPriority = options.onlyPriorityContent === true && priority !== null;
   const checkUnallowed = detections.settings.domains.unallowed.length > 0;
+  const checked = options.alreadyExcluded === true;
   for (const s of signals) {
     if (!indicatorMatchesSignal(indicator, s)) continue;
-    if (activityExclusion(s.attributes, detections) !== null) continue;
-    if (!importedSecurityAlert(s, detections)) continue;
+    if (!checked) {
+      if (activityExclusion(s.attributes, detections) !== null) continue;
+      if (!importedSecurityAlert(s, detections)) continue;
+    }
     if (!countsForTenant(indicator, s, detections)) continue;
     const isPriority = priority !== null && priority(s.attributes) !== null;
     if (onlyPriority && !isPriority) continue;

@@ -22,7 +22,7 @@ import { type AlertScore, scoreAlert } from "./alertScore.ts";
 import { isUnallowedDestination } from "./builtinTotals.ts";
 import { scoreDailyValue, type Thresholds } from "./insights.ts";
 import type { PriorityContentMatcher } from "./priorityContent.ts";
-import type { Severity } from "./severity.ts";
+import { MEDIUM_FROM, type Severity } from "./severity.ts";
 import { policyBrowsingIndicators, policyTakesTrigger, type TriggerCandidate, triggerEventOn } from "./triggers.ts";
 import {
   addDays,
@@ -301,8 +301,15 @@ export function findTriggers(input: Omit<EvaluateInput, "settings" | "reviewed">
         });
       }
     }
+    // As a trigger, cumulative exfiltration must stand out in the whole organisation, by at least twice
+    // the bar (Medium): the top 1% of any population is above its 99th percentile on any day, and
+    // a peer group's busiest member is usually only busy. Short of that it still raises the score of
+    // a user something else brought in.
     const cumulative = input.cumulative;
-    if (cumulative?.finding.unusual && scoresCumulative(config, template)) {
+    const orgWide = cumulative?.finding.comparisons.some(
+      (c) => c.group.kind === "organisation" && c.unusual && (c.score ?? 0) >= MEDIUM_FROM,
+    );
+    if (cumulative?.finding.unusual && orgWide && scoresCumulative(config, template)) {
       const candidate: TriggerCandidate = {
         event: "cumulative",
         kind: "cumulative",
@@ -418,6 +425,7 @@ export function evaluatePolicy(input: EvaluateInput): PolicyEvaluation {
     triggers.map((t) => {
       const w = t.window ?? windowForTrigger(t.at, input.settings);
       const first = addDays(utcDayOf(t.at), -emailDays);
+      // biome-ignore lint/complexity/useMathMinMax: UTC days compared as text
       return { firstDay: first > w.firstDay ? first : w.firstDay, endDay: w.endDay };
     }),
   );

@@ -329,9 +329,10 @@ function userDailyTotals(
     const cacheKey = `${policy.variant}|${id}`;
     let totals = builtinCache.get(cacheKey);
     if (!totals) {
-      totals = builtinDailyTotals(indicator, user.activity, run.detections, {
+      totals = builtinDailyTotals(indicator, user.activityByKind.get(indicator.signalKind) ?? [], run.detections, {
         priorityContent: policy.priority,
         onlyPriorityContent: policy.config.scoreOnlyPriorityContent,
+        alreadyExcluded: true,
       });
       builtinCache.set(cacheKey, totals);
     }
@@ -409,8 +410,7 @@ async function scoreBatch(
       const inScope = matchers.get(policy.id)!(user.upn);
       inAnyScope ||= inScope;
       const wantsSequences = inScope && policy.template.sequenceDetection && policy.config.sequenceDetection.enabled;
-      if (wantsSequences && sequences === null)
-        sequences = detectSequences(sequenceEvents(run, user.activity)).sequences;
+      if (wantsSequences && sequences === null) sequences = detectSequences(sequenceEvents(user.activity)).sequences;
       const pairAlerts = alerts.get(pair) ?? [];
       const evaluation = evaluatePolicy({
         config: policy.config,

@@ -24,6 +24,7 @@ import {
   findBuiltinIndicator,
   findPolicyTemplate,
   highImpactUserBooster,
+  importedSecurityAlert,
   type ManualScoping,
   managerChainPositions,
   type PeerDirectoryEntry,
@@ -221,7 +222,7 @@ export async function loadRunContext(
       (cached.withTotals || !cumulative) &&
       (cached.withSensitive || !highImpact)
         ? cached
-        : await loadOrgFacts(db, detections, asOf, { cumulative, highImpact });
+        : await loadOrgFacts(db, detections, now, { cumulative, highImpact });
     orgFactsCache.set(db, org);
   }
   return {
@@ -304,9 +305,10 @@ const asRecord = (value: unknown): Record<string, unknown> =>
 async function loadOrgFacts(
   db: Queryable,
   detections: CompiledDetections,
-  asOf: string,
+  now: Date,
   wants: { cumulative: boolean; highImpact: boolean },
 ): Promise<OrgFacts> {
+  const asOf = now.toISOString();
   const from = new Date(Date.parse(asOf) - CUMULATIVE_WINDOW_DAYS * DAY_MS).toISOString();
   const { rows } = wants.cumulative
     ? await db.query<{ user_id: string; id: string; at: string; attributes: unknown }>(
@@ -375,7 +377,7 @@ async function loadOrgFacts(
     );
   }
   return {
-    computedAt: Date.now(),
+    computedAt: now.getTime(),
     asOf,
     withTotals: wants.cumulative,
     withSensitive: wants.highImpact,
@@ -416,7 +418,9 @@ export interface BatchUser {
   /** Policy id → manual scoping of the user in it. */
   manual: Map<string, ManualScoping[]>;
   removedAt: string | null;
+  /** Activity the tenant's detections do not exclude, and the same by signal kind. */
   activity: BuiltinSignal[];
+  activityByKind: Map<string, BuiltinSignal[]>;
   boosters: { confirmedViolations: string[]; priorityUserGroup: Booster; highImpactUser?: Booster };
   cumulative: { finding: CumulativeFinding; at: string; signalId: number | null } | null;
 }
@@ -523,6 +527,7 @@ export async function loadBatch(db: Queryable, run: RunContext, userIds: string[
       manual: groupManual(manual.get(p.id) ?? []),
       removedAt: removals.get(p.id) ?? null,
       activity: [],
+      activityByKind: new Map(),
       boosters: {
         confirmedViolations: (violations.get(p.id) ?? []).map((v) => v.at),
         priorityUserGroup: priorityUserGroupBooster(groups.map((g) => g.name)),
@@ -616,6 +621,9 @@ async function loadActivity(
     if (!user) continue;
     const attributes = asRecord(r.attributes);
     const signal: BuiltinSignal = { id: Number(r.id), kind: r.kind, at: r.at, attributes };
+    // What the tenant's detections exclude counts nowhere: left out once here rather than per use.
+    if (activityExclusion(attributes, run.detections) !== null || !importedSecurityAlert(signal, run.detections))
+      continue;
     if (r.kind === "physical.access" && run.physical) {
       signal.physicalFindings = classifyPhysicalAccess(
         {
@@ -627,6 +635,9 @@ async function loadActivity(
       );
     }
     user.activity.push(signal);
+    const sameKind = user.activityByKind.get(signal.kind);
+    if (sameKind) sameKind.push(signal);
+    else user.activityByKind.set(signal.kind, [signal]);
   }
 }
 
@@ -671,7 +682,6 @@ function attachCumulative(run: RunContext, users: BatchUser[]) {
     org.totals.delete(u.id);
     for (const s of u.activity) {
       if (!exfiltration.has(s.kind) || s.at <= from || s.at > run.asOf) continue;
-      if (activityExclusion(s.attributes, run.detections) !== null) continue;
       addExfiltration(org.totals, u.id, s.at, s.id, s.attributes);
     }
   }
@@ -687,13 +697,12 @@ function attachCumulative(run: RunContext, users: BatchUser[]) {
   }
 }
 
-/** The users' activity as sequence detection reads it: activity with a stage, minus excluded events. */
-export function sequenceEvents(run: RunContext, activity: readonly BuiltinSignal[]): SequenceInputEvent[] {
+/** A user's activity as sequence detection reads it: activity with a stage (excluded events are already out). */
+export function sequenceEvents(activity: readonly BuiltinSignal[]): SequenceInputEvent[] {
   const out: SequenceInputEvent[] = [];
   for (const s of activity) {
     if (!s.kind.startsWith("activity.")) continue;
     if (activityType(s.kind.slice("activity.".length))?.stage == null) continue;
-    if (activityExclusion(s.attributes, run.detections) !== null) continue;
     out.push({ id: s.id ?? `${s.kind}|${s.at}`, kind: s.kind, occurredAt: s.at, attributes: s.attributes });
   }
   return out;
