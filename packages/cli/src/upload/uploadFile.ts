@@ -565,10 +565,12 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
           });
 
     const iterator = chunks[Symbol.asyncIterator]();
+    // The next chunk's boundaries are found while the server works on the current one.
+    let pending = iterator.next();
     for (;;) {
       let next: IteratorResult<Chunk>;
       try {
-        next = await iterator.next();
+        next = await pending;
       } catch (err) {
         // The file stops being JSON records somewhere: what was acknowledged stays acknowledged.
         if (err instanceof CliError && !(err instanceof UploadError)) {
@@ -588,6 +590,9 @@ export async function uploadFile(opts: UploadOptions, hooks: UploadHooks = {}): 
         firstRecord,
       });
       const request = chunkRequest(layout, chunk, { fh, path, size, endpoint, wholeFile });
+      pending = iterator.next();
+      // Its failure (the file stops being records) is reported when its turn comes, not before.
+      pending.catch(() => undefined);
 
       let answer: Record<string, unknown> | undefined;
       let attempts = 0;
