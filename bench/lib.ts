@@ -127,6 +127,11 @@ export async function startChildServer(
   child.stderr?.on("data", (d) => {
     output += d;
   });
+  let stopping = false;
+  // A server that dies mid-benchmark says why.
+  child.once("exit", (code, signal) => {
+    if (!stopping) log(`the server exited (${code ?? signal}); its last output:\n${output.slice(-4000)}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -147,6 +152,7 @@ export async function startChildServer(
     child,
     tenantId,
     async stop() {
+      stopping = true;
       if (child.exitCode === null) {
         child.kill("SIGTERM");
         await new Promise((r) => child.once("exit", r));
@@ -163,14 +169,26 @@ export async function api<T = any>(
   path: string,
   body?: unknown,
 ) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  const send = () =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  let res: Response | undefined;
+  for (let attempt = 1; res === undefined; attempt++) {
+    try {
+      res = await send();
+    } catch (err) {
+      // Kept-alive connections the server closed while the benchmark was busy elsewhere (a long
+      // load): the request never reached the server, so it is sent again, until a new connection.
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 10 || (code !== "EPIPE" && code !== "ECONNRESET" && code !== "UND_ERR_SOCKET")) throw err;
+    }
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
   return JSON.parse(text) as T;

@@ -742,7 +742,7 @@ async function main() {
         ? `PGlite loads ${round(PGLITE_SIGNALS)} signals (--pglite-signals; the upload API is its only way in), PostgreSQL ${round(SIGNALS)}.\n`
         : "") +
       `${loads}\n\n${table(lines, 2)}\n\n` +
-      "signals/s: every stored detection signal ÷ the rescore's seconds (a full run reads all signals of every user with signals).\n" +
+      "signals/s: every stored detection signal ÷ the rescore's seconds (the size of what was rescored; a run reads the signals of the users a trigger brings into a policy).\n" +
       "Peak RSS and CPU: the server process during the rescore (PostgreSQL's own processes not included).\n" +
       (inc.length > 1
         ? `\nIncremental: ${UPLOAD_ROWS}-row uploads through the upload API (as \`openirm upload\`), half the people departing\n\n` +

@@ -40,6 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((p) => p.trim())
       .filter((p) => p.length > 0)
       .map((p) => resolve(p)),
-    alertLimitPerPolicyPerDay: Number(env.OPENIRM_ALERT_LIMIT_PER_POLICY_PER_DAY ?? 250),
+    alertLimitPerPolicyPerDay: Number(env.OPENIRM_ALERT_LIMIT_PER_POLICY_PER_DAY ?? 1000),
   };
 }
