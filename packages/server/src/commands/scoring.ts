@@ -28,6 +28,7 @@ import { isUuid } from "./indicators.ts";
 import {
   type BatchUser,
   type CustomIndicator,
+  groupBy,
   isoMicros,
   loadBatch,
   loadRunContext,
@@ -299,17 +300,6 @@ async function loadDailyTotals(
   return out;
 }
 
-function group<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const list = out.get(k);
-    if (list) list.push(row);
-    else out.set(k, [row]);
-  }
-  return out;
-}
-
 /** The daily totals a policy reads for one user: its custom indicators and its built-in ones (per priority content). */
 function userDailyTotals(
   run: RunContext,
@@ -361,7 +351,7 @@ async function scoreBatch(
     }
   }
 
-  const memberships = group(
+  const memberships = groupBy(
     (
       await db.query<MembershipRow>(
         `SELECT policy_id, user_id, ${isoMicros("triggered_at")} AS triggered_at, ${isoMicros("window_start")} AS window_start,
@@ -372,7 +362,7 @@ async function scoreBatch(
     ).rows,
     (r) => `${r.policy_id}|${r.user_id}`,
   );
-  const insights = group(
+  const insights = groupBy(
     (
       await db.query<InsightRow>(
         `SELECT id, policy_id, user_id, insight_key, kind, indicator_id, to_char(day, 'YYYY-MM-DD') AS day, value,
@@ -383,7 +373,7 @@ async function scoreBatch(
     ).rows,
     (r) => `${r.policy_id}|${r.user_id}`,
   );
-  const alerts = group(
+  const alerts = groupBy(
     (
       await db.query<AlertRow>(
         `SELECT id, policy_id, user_id, status, severity, score, version, explanation

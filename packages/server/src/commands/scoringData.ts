@@ -425,7 +425,8 @@ export interface BatchUser {
   cumulative: { finding: CumulativeFinding; at: string; signalId: number | null } | null;
 }
 
-function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
+/** Rows grouped by a key, in their order. */
+export function groupBy<T, K>(rows: readonly T[], key: (row: T) => K): Map<K, T[]> {
   const out = new Map<K, T[]>();
   for (const row of rows) {
     const k = key(row);

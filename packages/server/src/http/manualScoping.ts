@@ -5,7 +5,6 @@
 //   GET  /api/scoring/removals            policies.read    removals from scoring (?page=&pageSize=)
 // `csv` is the text of a CSV with the column `user principal name`, as priority user group imports take it.
 
-import { AppError } from "@openirm/domain";
 import {
   listManualScoping,
   listScoringRemovals,
@@ -19,37 +18,12 @@ import {
 import type { Ctx } from "../context.ts";
 import { presentSignalAttributes, presentUser } from "../presenters/users.ts";
 import type { RouteModule } from "./app.ts";
+import { pageQuery } from "./paging.ts";
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
 /** A CSV of 1,000 UPNs with a few other columns fits many times over. */
 const SCOPING_BODY_MAX_BYTES = 4 * 1024 * 1024;
 
 type Query = Record<string, unknown>;
-
-const badParameter = (name: string, message: string) =>
-  new AppError("invalid_parameter", 400, `${name}: ${message}`, { column: name });
-
-function page(query: Query) {
-  for (const key of Object.keys(query)) {
-    if (key !== "page" && key !== "pageSize") {
-      throw badParameter(key, "unknown parameter; this endpoint accepts: page, pageSize.");
-    }
-  }
-  const number = (name: string, max: number, fallback: number) => {
-    const raw = query[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = String(Array.isArray(raw) ? raw[0] : raw).trim();
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 1 || n > max) {
-      throw badParameter(name, `'${value}' is not allowed; use a whole number from 1 to ${max}.`);
-    }
-    return n;
-  };
-  const pageNumber = number("page", 1_000_000, 1);
-  const pageSize = number("pageSize", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-  return { page: pageNumber, pageSize, limit: pageSize, offset: (pageNumber - 1) * pageSize };
-}
 
 /** A reason as the caller may see it: the user's UPN or name in it becomes the alias when names are hidden. */
 function presentReason(
@@ -114,7 +88,7 @@ export const manualScopingRoutes: RouteModule = async (app) => {
     "/api/policies/:id/scoring",
     { config: { permission: "policies.read" } },
     async (request) => {
-      const paging = page((request.query ?? {}) as Query);
+      const paging = pageQuery((request.query ?? {}) as Query);
       const { policy, items, total } = await listManualScoping(request.ctx, request.params.id, paging);
       return {
         policy,
@@ -127,7 +101,7 @@ export const manualScopingRoutes: RouteModule = async (app) => {
   );
 
   app.get("/api/scoring/removals", { config: { permission: "policies.read" } }, async (request) => {
-    const paging = page((request.query ?? {}) as Query);
+    const paging = pageQuery((request.query ?? {}) as Query);
     const { items, total } = await listScoringRemovals(request.ctx, paging);
     return {
       items: items.map((row) => presentRemoval(request.ctx, row)),

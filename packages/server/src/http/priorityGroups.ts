@@ -23,40 +23,15 @@ import {
 } from "../commands/priorityGroups.ts";
 import { presentPriorityGroup, presentPriorityGroupMember } from "../presenters/priorityGroups.ts";
 import type { RouteModule } from "./app.ts";
+import { pageQuery } from "./paging.ts";
 import { acceptTextBodies, textBodyOf } from "./textBody.ts";
 
 const PATH = "/api/priority-user-groups";
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
 /** Largest member CSV accepted: 10,000 UPNs with a few other columns fit many times over. */
 export const PRIORITY_GROUP_IMPORT_MAX_BYTES = 8 * 1024 * 1024;
 
 type Query = Record<string, unknown>;
 type GroupParams = { Params: { group: string } };
-
-const badParameter = (name: string, message: string) =>
-  new AppError("invalid_parameter", 400, `${name}: ${message}`, { column: name });
-
-function page(query: Query) {
-  for (const key of Object.keys(query)) {
-    if (key !== "page" && key !== "pageSize") {
-      throw badParameter(key, "unknown parameter; this endpoint accepts: page, pageSize.");
-    }
-  }
-  const number = (name: string, max: number, fallback: number) => {
-    const raw = query[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = String(Array.isArray(raw) ? raw[0] : raw).trim();
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < 1 || n > max) {
-      throw badParameter(name, `'${value}' is not allowed; use a whole number from 1 to ${max}.`);
-    }
-    return n;
-  };
-  const pageNumber = number("page", 1_000_000, 1);
-  const pageSize = number("pageSize", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-  return { page: pageNumber, pageSize, limit: pageSize, offset: (pageNumber - 1) * pageSize };
-}
 
 function membersOf(body: unknown): unknown {
   if (!body || typeof body !== "object" || Array.isArray(body) || !("members" in body)) {
@@ -74,7 +49,7 @@ function membersOf(body: unknown): unknown {
 
 export const priorityGroupRoutes: RouteModule = async (app) => {
   app.get(PATH, { config: { permission: "settings.read" } }, async (request) => {
-    const paging = page((request.query ?? {}) as Query);
+    const paging = pageQuery((request.query ?? {}) as Query);
     const { items, total } = await listPriorityGroups(request.ctx, paging);
     return {
       items: items.map((row) => presentPriorityGroup(request.ctx, row)),
@@ -90,7 +65,7 @@ export const priorityGroupRoutes: RouteModule = async (app) => {
   });
 
   app.get<GroupParams>(`${PATH}/:group`, { config: { permission: "settings.read" } }, async (request) => {
-    const paging = page((request.query ?? {}) as Query);
+    const paging = pageQuery((request.query ?? {}) as Query);
     const { group, members, total } = await getPriorityGroup(request.ctx, request.params.group, paging);
     return {
       ...presentPriorityGroup(request.ctx, group),
