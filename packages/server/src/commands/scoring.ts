@@ -28,6 +28,7 @@ import { isUuid } from "./indicators.ts";
 import {
   type BatchUser,
   type CustomIndicator,
+  earliestRelevantActivity,
   groupBy,
   isoMicros,
   loadBatch,
@@ -229,7 +230,6 @@ async function recordThrottling(ctx: Ctx, run: RunContext, heldBack: Map<string,
   });
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * The users of a batch whose custom indicators' days can count, and from when: every user, from
@@ -242,18 +242,17 @@ function customTotalsScope(run: RunContext, users: BatchUser[]): { userIds: stri
     return { userIds: users.map((u) => u.id), from: null };
   }
   const userIds: string[] = [];
-  let earliest: number | null = null;
+  let from: string | null = null;
   let unbounded = false;
   for (const u of users) {
-    const starts = u.candidates.map((c) => Date.parse(c.at) - run.settings.pastActivityDays * DAY_MS);
-    for (const list of u.manual.values()) for (const m of list) starts.push(Date.parse(m.startsAt) - 90 * DAY_MS);
+    const start = earliestRelevantActivity(run, u);
     const activityMayTrigger = run.activityTriggers && (u.activity.length > 0 || u.cumulative !== null);
-    if (starts.length === 0 && !activityMayTrigger) continue;
+    if (start === null && !activityMayTrigger) continue;
     userIds.push(u.id);
     if (activityMayTrigger) unbounded = true;
-    for (const t of starts) if (Number.isFinite(t) && (earliest === null || t < earliest)) earliest = t;
+    if (start !== null && (from === null || start < from)) from = start;
   }
-  const from = unbounded || earliest === null ? null : new Date(earliest - 31 * DAY_MS).toISOString();
+  if (unbounded) from = null;
   return { userIds, from };
 }
 

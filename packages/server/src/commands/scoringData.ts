@@ -25,6 +25,7 @@ import {
   findPolicyTemplate,
   highImpactUserBooster,
   importedSecurityAlert,
+  MANUAL_LOOKBACK_DAYS,
   type ManualScoping,
   managerChainPositions,
   type PeerDirectoryEntry,
@@ -553,26 +554,24 @@ function groupManual(rows: { policy_id: string; reason: string; starts_at: strin
   return out;
 }
 
-/** The earliest moment whose activity can count for a user: their earliest window start, less the 30-day baseline. */
-function activityFrom(
-  run: RunContext,
-  user: BatchUser,
-  customTriggerTimes: readonly string[],
-): string | null | undefined {
-  const times = [...user.candidates.map((c) => c.at), ...customTriggerTimes];
+/**
+ * The earliest moment whose activity can count for a user: the start of the earliest window their
+ * triggering signals and manual scoping can open, less the 30-day baseline of the unusual-activity
+ * booster (and a day of margin). Null when nothing of theirs can open a window.
+ */
+export function earliestRelevantActivity(run: RunContext, user: BatchUser): string | null {
   let earliest: number | null = null;
-  for (const t of times) {
-    const ms = Date.parse(t) - run.settings.pastActivityDays * DAY_MS;
-    if (earliest === null || ms < earliest) earliest = ms;
+  for (const c of user.candidates) {
+    const ms = Date.parse(c.at) - run.settings.pastActivityDays * DAY_MS;
+    if (Number.isFinite(ms) && (earliest === null || ms < earliest)) earliest = ms;
   }
   for (const list of user.manual.values()) {
     for (const m of list) {
-      const ms = Date.parse(m.startsAt) - 90 * DAY_MS;
-      if (earliest === null || ms < earliest) earliest = ms;
+      const ms = Date.parse(m.startsAt) - MANUAL_LOOKBACK_DAYS * DAY_MS;
+      if (Number.isFinite(ms) && (earliest === null || ms < earliest)) earliest = ms;
     }
   }
-  if (earliest === null) return undefined; // no trigger: nothing to load
-  return new Date(earliest - 31 * DAY_MS).toISOString();
+  return earliest === null ? null : new Date(earliest - 31 * DAY_MS).toISOString();
 }
 
 /**
@@ -595,10 +594,10 @@ async function loadActivity(
     wanted = [];
     let earliest: string | null = null;
     for (const u of users) {
-      const start = activityFrom(run, u, []);
-      if (start === undefined) continue;
+      const start = earliestRelevantActivity(run, u);
+      if (start === null) continue;
       wanted.push(u.id);
-      if (start !== null && (earliest === null || start < earliest)) earliest = start;
+      if (earliest === null || start < earliest) earliest = start;
     }
     from = earliest;
     // Custom indicator triggers also bring users in: their activity is loaded with everyone's when
