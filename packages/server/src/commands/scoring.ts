@@ -230,7 +230,6 @@ async function recordThrottling(ctx: Ctx, run: RunContext, heldBack: Map<string,
   });
 }
 
-
 /**
  * The users of a batch whose custom indicators' days can count, and from when: every user, from
  * the start, when a custom indicator can itself trigger; otherwise only users something else can
