@@ -47,6 +47,11 @@ export interface TestServer extends RunningServer {
     body: string;
     headers: Record<string, unknown>;
   }>;
+  /**
+   * A JSON API call that must succeed: the answer's body, or an error naming the route and the
+   * server's answer (as the admin unless `token` is given).
+   */
+  call(method: string, url: string, payload?: unknown, token?: string): Promise<any>;
 }
 
 export async function startTestServer(opts: StartOptions & { listen?: boolean } = {}): Promise<TestServer> {
@@ -75,7 +80,12 @@ export async function startTestServer(opts: StartOptions & { listen?: boolean } 
     });
     return { statusCode: res.statusCode, json: () => res.json(), body: res.body, headers: res.headers };
   };
-  return Object.assign(server, { adminToken, request });
+  const call: TestServer["call"] = async (method, url, payload, token) => {
+    const res = await request({ method, url, payload, ...(token ? { token } : {}) });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  return Object.assign(server, { adminToken, request, call });
 }
 
 /** Creates a console account with these role groups and signs it in; returns its bearer token. */
@@ -124,6 +134,30 @@ export async function insertConnector(
     [id, opts.type ?? "indicators", opts.name, appId, randomUUID(), opts.config],
   );
   return id;
+}
+
+/**
+ * The indicators connector of the demo's detections file (Salesforce and Dropbox workloads, a
+ * numeric Alert_Count), inserted directly; returns its id.
+ */
+export function insertDetectionsConnector(db: Db, name = "Detections"): Promise<string> {
+  return insertConnector(db, {
+    name,
+    config: {
+      columns: [
+        { name: "UPN", type: "Text" },
+        { name: "Display_Name", type: "Text" },
+        { name: "Alert_Count", type: "Number" },
+        { name: "Aggregation_Date", type: "DateTime" },
+        { name: "Source_Workload", type: "Text" },
+      ],
+      userColumn: "UPN",
+      timeColumn: "Aggregation_Date",
+      sourceColumn: "Source_Workload",
+      sourceValues: ["Salesforce", "Dropbox"],
+      mapping: { Salesforce: ["Display_Name", "Alert_Count"], Dropbox: ["Display_Name", "Alert_Count"] },
+    },
+  });
 }
 
 /** Inserts a monitored user (UPN stored lower-case); returns its id. */

@@ -295,15 +295,12 @@ export interface ScenarioAddress {
   zip: string;
 }
 
-export interface ScenarioPerson {
-  index: number;
-  upn: string;
-  givenName: string;
-  surname: string;
-  displayName: string;
-  department: string;
-  jobTitle: string;
-  managerUpn: string | null;
+/** A person of the scenarios: the demo organisation's identity fields, plus what the scenarios add. */
+export interface ScenarioPerson
+  extends Pick<
+    DemoUser,
+    "index" | "upn" | "givenName" | "surname" | "displayName" | "department" | "jobTitle" | "managerUpn"
+  > {
   employeeType: "Regular" | "Contractor";
   address: ScenarioAddress;
   busy: boolean;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   insertConnector,
+  insertDetectionsConnector,
   insertDirectoryUser,
   insertSignals,
   startTestServer,
@@ -67,23 +68,7 @@ const versionsOf = async (alertId: string) =>
 
 beforeAll(async () => {
   server = await startTestServer({ clock });
-  detections = await insertConnector(db(), {
-    name: "Detections",
-    config: {
-      columns: [
-        { name: "UPN", type: "Text" },
-        { name: "Display_Name", type: "Text" },
-        { name: "Alert_Count", type: "Number" },
-        { name: "Aggregation_Date", type: "DateTime" },
-        { name: "Source_Workload", type: "Text" },
-      ],
-      userColumn: "UPN",
-      timeColumn: "Aggregation_Date",
-      sourceColumn: "Source_Workload",
-      sourceValues: ["Salesforce", "Dropbox"],
-      mapping: { Salesforce: ["Display_Name", "Alert_Count"], Dropbox: ["Display_Name", "Alert_Count"] },
-    },
-  });
+  detections = await insertDetectionsConnector(db());
   leaverModel = await insertConnector(db(), {
     name: "Leaver model",
     config: {

@@ -25,11 +25,7 @@ const SHARED = "Sharing files with people outside the organisation";
 
 const db = () => server.services.db;
 
-async function call(method: "POST" | "PATCH", url: string, payload: unknown) {
-  const res = await server.request({ method, url, payload });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-  return res.json();
-}
+const call = (method: "POST" | "PATCH", url: string, payload: unknown) => server.call(method, url, payload);
 
 const resignation = (userId: string, at: string) => ({
   connectorId: hrFeed,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { at, minute, signalMaker, times } from "../../test/signals.ts";
 import {
   insertConnector,
   insertDirectoryUser,
@@ -6,7 +7,6 @@ import {
   startTestServer,
   TestClock,
   type TestServer,
-  type TestSignal,
 } from "../../test/support.ts";
 
 // Every template's triggering events, end to end: signals stored as connectors store them, one
@@ -25,26 +25,8 @@ const user = (name: string) => users.get(name) as string;
 const upn = (name: string) => `${name}@contoso.com`;
 const policies = new Map<string, string>();
 
-async function call(method: "POST" | "PATCH", url: string, payload: unknown) {
-  const res = await server.request({ method, url, payload });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-  return res.json();
-}
-
-const at = (day: string, time = "09:00:00") => `${day}T${time}.000000Z`;
-
-function signal(name: string, kind: string, occurredAt: string, attributes: Record<string, unknown> = {}): TestSignal {
-  return {
-    connectorId: kind.startsWith("hr.") ? hrFeed : activity,
-    userId: user(name),
-    occurredAt,
-    kind,
-    attributes,
-  };
-}
-
-const times = (n: number, make: (i: number) => TestSignal) => Array.from({ length: n }, (_, i) => make(i));
-const minute = (day: string, i: number) => at(day, `10:${String(i).padStart(2, "0")}:00`);
+const call = (method: "POST" | "PATCH", url: string, payload: unknown) => server.call(method, url, payload);
+const signal = signalMaker({ hr: () => hrFeed, activity: () => activity, user });
 
 const emailsToGmail = (name: string, day: string, n: number) =>
   times(n, (i) =>

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { at, minute, signalMaker, times } from "../../test/signals.ts";
 import {
   insertConnector,
   insertDirectoryUser,
@@ -30,21 +31,12 @@ const upn = (name: string) => `${name}@contoso.com`;
 /** The admin's token once the clock has moved past the first session. */
 let token: string | undefined;
 
-async function call(method: "POST" | "PATCH", url: string, payload: unknown) {
-  const res = await server.request({ method, url, payload, ...(token ? { token } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-  return res.json();
-}
+const call = (method: "POST" | "PATCH", url: string, payload: unknown) => server.call(method, url, payload, token);
 
 const run = () => call("POST", "/api/scoring/run", {});
-const at = (day: string, time = "09:00:00") => `${day}T${time}.000000Z`;
-const minute = (day: string, i: number) => at(day, `10:${String(i).padStart(2, "0")}:00`);
-const times = (n: number, make: (i: number) => TestSignal) => Array.from({ length: n }, (_, i) => make(i));
 const dayBefore = (days: number) => new Date(clock.now().getTime() - days * 86_400_000).toISOString().slice(0, 10);
 
-function signal(name: string, kind: string, occurredAt: string, attributes: Record<string, unknown> = {}): TestSignal {
-  return { connectorId: kind.startsWith("hr.") ? hrFeed : activity, userId: user(name), occurredAt, kind, attributes };
-}
+const signal = signalMaker({ hr: () => hrFeed, activity: () => activity, user });
 
 const dlpAlert = (name: string, day: string) =>
   signal(name, "activity.security.dlpAlert", at(day), { severity: "High", policyName: "PCI data" });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { at } from "../../test/signals.ts";
 import {
   insertConnector,
   insertDirectoryUser,
@@ -26,14 +27,9 @@ const policies = new Map<string, string>();
 const policyId = (name: string) => policies.get(name) as string;
 const userId = (name: string) => users.get(name) as string;
 
-async function call(method: "POST" | "PATCH", url: string, payload: unknown) {
-  const res = await server.request({ method, url, payload, ...(token ? { token } : {}) });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-  return res.json();
-}
+const call = (method: "POST" | "PATCH", url: string, payload: unknown) => server.call(method, url, payload, token);
 
 const run = () => call("POST", "/api/scoring/run", {});
-const at = (day: string, time: string) => `${day}T${time}.000000Z`;
 
 function leak(name: string, emails: number): TestSignal[] {
   const id = userId(name);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   insertConnector,
+  insertDetectionsConnector,
   insertDirectoryUser,
   insertSignals,
   signInAs,
@@ -39,11 +40,7 @@ const get = (url: string, token?: string) => server.request({ method: "GET", url
 const post = (url: string, payload: unknown = {}, token?: string) =>
   server.request({ method: "POST", url, payload, ...(token ? { token } : {}) });
 
-async function call(method: "POST" | "PATCH", url: string, payload: unknown) {
-  const res = await server.request({ method, url, payload });
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.body}`);
-  return res.json();
-}
+const call = (method: "POST" | "PATCH", url: string, payload: unknown) => server.call(method, url, payload);
 
 /** An alert inserted as the scorer writes it, for a new user of its own. */
 async function insertAlert(
@@ -90,21 +87,7 @@ const usbCopy = (userId: string, at: string, file: string) => ({
 
 beforeAll(async () => {
   server = await startTestServer({ clock });
-  detections = await insertConnector(db(), {
-    name: "Detections",
-    config: {
-      columns: [
-        { name: "UPN", type: "Text" },
-        { name: "Alert_Count", type: "Number" },
-        { name: "Source_Workload", type: "Text" },
-      ],
-      userColumn: "UPN",
-      timeColumn: "Aggregation_Date",
-      sourceColumn: "Source_Workload",
-      sourceValues: ["Salesforce", "Dropbox"],
-      mapping: { Salesforce: ["Alert_Count"], Dropbox: ["Alert_Count"] },
-    },
-  });
+  detections = await insertDetectionsConnector(db());
   hr = await insertConnector(db(), { name: "HR", type: "hr", config: { columns: [] } });
   activity = await insertConnector(db(), { name: "Endpoint activity", config: { columns: [] } });
   const indicator = async (name: string, sourceValue: string) =>
